@@ -1,0 +1,492 @@
+// The API server's request pipeline, independent of HTTP: parse the request
+// info, authenticate, route to discovery or to a resource's REST storage,
+// then shape the response (object, list, Table, metadata-only, watch
+// stream). The HTTP layer and the in-process client both call handle().
+
+import type { ResourceInfo } from '../api/registry.js';
+import { ResourceRegistry, apiVersionOf } from '../api/registry.js';
+import { buildTable } from '../api/printers/index.js';
+import { labelSelectorToString, selectorFromLabelSelectorObject } from '../api/labels.js';
+import type { Store } from '../storage/types.js';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { decodeBody, negotiate, requireObject, type ResponseShape } from './codec.js';
+import { ApiError, internalError, methodNotSupported, resourceNotFound, unauthorized, badRequest } from './errors.js';
+import { parseRequestInfo, type ResourceRequest } from './request-info.js';
+import { ResourceRest, writeOptions, type RestResult, type WatchSink } from './rest.js';
+import { WatchCache, type CachedObject } from './watch-cache.js';
+import { resourcePrefix, nowRFC3339, newUID } from './objects.js';
+import { KUBERNETES_VERSION } from '../version.js';
+import { OpenAPIv3 } from './openapi/v3.js';
+
+export interface UserInfo {
+  name: string;
+  groups: string[];
+  uid?: string;
+}
+
+export interface ApiRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: { accept?: string; contentType?: string };
+  body?: Buffer;
+  /** Authenticated user; undefined for anonymous requests. */
+  user?: UserInfo;
+}
+
+export type ApiResponse =
+  | { status: number; contentType: string; body: string }
+  | { status: number; contentType: string; stream: (out: StreamOut) => () => void };
+
+export interface StreamOut {
+  write(chunk: string): void;
+  end(): void;
+}
+
+export interface ApiServerOptions {
+  store: Store;
+  /** host:port advertised in /api serverAddressByClientCIDRs. */
+  serverAddress?: string;
+  registry?: ResourceRegistry;
+}
+
+const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz', '/version/']);
+
+function json(status: number, body: unknown): ApiResponse {
+  return { status, contentType: 'application/json', body: JSON.stringify(body) };
+}
+
+export class ApiServer {
+  readonly registry: ResourceRegistry;
+  readonly store: Store;
+  private caches = new Map<string, WatchCache>();
+  private rests = new Map<ResourceInfo, ResourceRest>();
+  private serverAddress: string;
+  private openapi: OpenAPIv3;
+  private ready = false;
+  private compactTimer: NodeJS.Timeout | undefined;
+
+  constructor(opts: ApiServerOptions) {
+    this.store = opts.store;
+    this.registry = opts.registry ?? new ResourceRegistry();
+    this.serverAddress = opts.serverAddress ?? '127.0.0.1:6443';
+    this.openapi = new OpenAPIv3(this.registry);
+  }
+
+  setServerAddress(addr: string): void {
+    this.serverAddress = addr;
+  }
+
+  async start(): Promise<void> {
+    for (const r of this.registry.all()) await this.ensureCache(r);
+    await this.ensureSystemNamespaces();
+    this.startCompaction();
+    this.ready = true;
+  }
+
+  async stop(): Promise<void> {
+    this.ready = false;
+    if (this.compactTimer) clearInterval(this.compactTimer);
+    for (const c of this.caches.values()) c.stop();
+  }
+
+  isReady(): boolean {
+    return this.ready;
+  }
+
+  private async ensureCache(r: ResourceInfo): Promise<WatchCache> {
+    const prefix = resourcePrefix(r);
+    let c = this.caches.get(prefix);
+    if (!c) {
+      c = new WatchCache(this.store, prefix);
+      this.caches.set(prefix, c);
+      await c.start();
+    }
+    return c;
+  }
+
+  cacheFor(r: ResourceInfo): WatchCache {
+    const c = this.caches.get(resourcePrefix(r));
+    if (!c) throw new Error(`no watch cache for ${r.resource}`);
+    return c;
+  }
+
+  rest(info: ResourceInfo): ResourceRest {
+    let r = this.rests.get(info);
+    if (!r) {
+      r = new ResourceRest(
+        {
+          store: this.store,
+          cacheFor: (i) => this.cacheFor(i),
+          namespaceState: (ns) => this.namespaceState(ns),
+          currentRevision: () => this.store.currentRevision(),
+        },
+        info,
+      );
+      this.rests.set(info, r);
+    }
+    return r;
+  }
+
+  private namespaceState(name: string): 'active' | 'terminating' | 'missing' {
+    const nsInfo = this.registry.get('', 'v1', 'namespaces')!;
+    const c = this.cacheFor(nsInfo).get(`${resourcePrefix(nsInfo)}${name}`);
+    if (!c) return 'missing';
+    return c.obj.metadata?.deletionTimestamp || c.obj.status?.phase === 'Terminating' ? 'terminating' : 'active';
+  }
+
+  private async ensureSystemNamespaces(): Promise<void> {
+    const nsInfo = this.registry.get('', 'v1', 'namespaces')!;
+    const rest = this.rest(nsInfo);
+    for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      if (this.namespaceState(name) !== 'missing') continue;
+      try {
+        await rest.create('', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { dryRun: false });
+      } catch (e) {
+        if (!(e instanceof ApiError && e.code === 409)) throw e;
+      }
+    }
+  }
+
+  /** Compacts history older than five minutes, as kube-apiserver asks etcd to. */
+  private startCompaction(): void {
+    let previous: number | undefined;
+    this.compactTimer = setInterval(async () => {
+      try {
+        const now = await this.store.currentRevision();
+        if (previous !== undefined && previous > (await this.store.compactedRevision())) await this.store.compact(previous);
+        previous = now;
+      } catch {
+        // Compaction is best effort; the next round tries again.
+      }
+    }, 5 * 60 * 1000);
+    this.compactTimer.unref();
+  }
+
+  async handle(req: ApiRequest): Promise<ApiResponse> {
+    try {
+      return await this.route(req);
+    } catch (e) {
+      if (e instanceof ApiError) return json(e.code, e.status);
+      const msg = e instanceof Error ? e.message : String(e);
+      const err = internalError(msg);
+      return json(500, err.status);
+    }
+  }
+
+  private async route(req: ApiRequest): Promise<ApiResponse> {
+    const path = req.path.length > 1 && req.path.endsWith('/') ? req.path.slice(0, -1) : req.path;
+    if (path === '/healthz' || path === '/livez' || path === '/readyz' || /^\/(healthz|livez|readyz)\//.test(path)) {
+      return this.health(path, req.query);
+    }
+    if (path === '/version') {
+      return json(200, KUBERNETES_VERSION);
+    }
+    if (!req.user && !PUBLIC_PATHS.has(path)) {
+      throw unauthorized();
+    }
+    if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
+      if (req.method !== 'GET') throw methodNotSupported();
+      if (path === '/openapi/v3') return json(200, this.openapi.root());
+      const doc = this.openapi.document(path.slice('/openapi/v3/'.length));
+      if (!doc) throw resourceNotFound();
+      return { status: 200, contentType: 'application/json', body: doc.body };
+    }
+    const ri = parseRequestInfo(req.method, path, req.query);
+    if (ri.type === 'other') {
+      throw resourceNotFound();
+    }
+    if (ri.type === 'discovery') {
+      if (req.method !== 'GET') throw methodNotSupported();
+      return this.discovery(ri.path, ri.group, ri.version, req.headers.accept);
+    }
+    return this.resource(ri, req);
+  }
+
+  private health(path: string, query: URLSearchParams): ApiResponse {
+    const ok = this.ready;
+    const checks = ['ping', 'log', 'etcd', 'poststarthook/start-apiserver'];
+    if (query.has('verbose')) {
+      const name = path.slice(1);
+      const lines = checks.map((c) => `[${ok ? '+' : '-'}]${c} ${ok ? 'ok' : 'failed'}`);
+      return { status: ok ? 200 : 500, contentType: 'text/plain; charset=utf-8', body: `${lines.join('\n')}\n${name} check ${ok ? 'passed' : 'failed'}\n` };
+    }
+    return { status: ok ? 200 : 500, contentType: 'text/plain; charset=utf-8', body: ok ? 'ok' : 'not ready' };
+  }
+
+  private discovery(kind: string, group: string, version: string, accept: string | undefined): ApiResponse {
+    const shape = negotiate(accept, { discovery: kind === 'api' || kind === 'apis' });
+    if (shape.as === 'discovery') {
+      return {
+        status: 200,
+        contentType: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList',
+        body: JSON.stringify(aggregatedDiscovery(this.registry, kind === 'api')),
+      };
+    }
+    let doc: object | undefined;
+    switch (kind) {
+      case 'api':
+        doc = apiVersions(this.serverAddress);
+        break;
+      case 'apis':
+        doc = apiGroupList(this.registry);
+        break;
+      case 'group':
+        doc = apiGroup(this.registry, group);
+        break;
+      case 'coreVersion':
+        doc = version === 'v1' ? apiResourceList(this.registry, '', 'v1') : undefined;
+        break;
+      case 'groupVersion':
+        doc = apiResourceList(this.registry, group, version);
+        break;
+    }
+    if (!doc) throw resourceNotFound();
+    return json(200, doc);
+  }
+
+  private async resource(ri: ResourceRequest, req: ApiRequest): Promise<ApiResponse> {
+    const info = this.registry.get(ri.group, ri.version, ri.resource);
+    if (!info) throw resourceNotFound();
+    if (!info.namespaced && ri.namespacedPath && ri.resource !== 'namespaces') throw resourceNotFound();
+    const ns = info.namespaced ? ri.namespace : '';
+    const name = ri.resource === 'namespaces' ? (ri.name || (ri.namespacedPath ? ri.namespace : '')) : ri.name;
+    const sub = ri.resource === 'namespaces' && !ri.name && ri.namespacedPath ? '' : ri.subresource;
+    const verb = ri.resource === 'namespaces' && ri.namespacedPath && !ri.name && ri.verb === 'list' ? 'get' : ri.verb === 'deletecollection' && name ? 'delete' : ri.verb;
+    if (sub && !info.subresources.some((s) => s.name === sub)) throw resourceNotFound();
+    const allowed = sub ? info.subresources.find((s) => s.name === sub)!.verbs : info.verbs;
+    const verbForCheck = verb === 'list' || verb === 'watch' ? verb : verb;
+    if (!allowed.includes(verbForCheck as any)) throw methodNotSupported();
+    if (sub && sub !== 'status' && sub !== 'finalize' && sub !== 'scale') {
+      // Other subresources (log, exec, binding, eviction, ...) arrive with later components.
+      throw methodNotSupported();
+    }
+
+    const shape = negotiate(req.headers.accept);
+    const rest = this.rest(info);
+    const q = req.query;
+    let result: RestResult;
+    const body = () => {
+      if (!req.body || req.body.length === 0) throw badRequest('the request body is empty');
+      return requireObject(decodeBody(req.body, req.headers.contentType));
+    };
+    if (sub === 'scale') {
+      result = await this.scale(info, verb, ns, name, req);
+      return this.respond(info, result, shape, q);
+    }
+    switch (verb) {
+      case 'get':
+        result = rest.get(ns, name);
+        break;
+      case 'list':
+        result = await rest.list(ns, q);
+        break;
+      case 'watch':
+        result = rest.watch(ns, name, q);
+        break;
+      case 'create':
+        if (name) throw methodNotSupported();
+        result = await rest.create(ns, body(), writeOptions(q));
+        break;
+      case 'update':
+        result = await rest.update(ns, name, body(), sub, writeOptions(q));
+        break;
+      case 'patch':
+        if (!req.body || req.body.length === 0) throw badRequest('the request body is empty');
+        result = await rest.patch(ns, name, req.body, req.headers.contentType ?? '', sub, writeOptions(q));
+        break;
+      case 'delete': {
+        const opts = req.body && req.body.length > 0 ? requireObject(decodeBody(req.body, req.headers.contentType)) : deleteOptionsFromQuery(q);
+        result = await rest.delete(ns, name, opts, writeOptions(q));
+        break;
+      }
+      case 'deletecollection': {
+        const opts = req.body && req.body.length > 0 ? requireObject(decodeBody(req.body, req.headers.contentType)) : deleteOptionsFromQuery(q);
+        result = await rest.deleteCollection(ns, q, opts, writeOptions(q));
+        break;
+      }
+      default:
+        throw methodNotSupported();
+    }
+    return this.respond(info, result, shape, q);
+  }
+
+  /** The scale subresource (autoscaling/v1 Scale) of Deployments, ReplicaSets, StatefulSets, ReplicationControllers. */
+  private async scale(info: ResourceInfo, verb: string, ns: string, name: string, req: ApiRequest): Promise<RestResult> {
+    const rest = this.rest(info);
+    const toScale = (obj: any) => ({
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: {
+        name: obj.metadata.name,
+        namespace: obj.metadata.namespace,
+        uid: obj.metadata.uid,
+        resourceVersion: obj.metadata.resourceVersion,
+        creationTimestamp: obj.metadata.creationTimestamp,
+      },
+      spec: { replicas: obj.spec?.replicas ?? 0 },
+      status: { replicas: obj.status?.replicas ?? 0, selector: selectorString(obj.spec?.selector) },
+    });
+    const cur = rest.get(ns, name);
+    if (cur.type !== 'object') throw new Error('unexpected');
+    if (verb === 'get') return { type: 'object', status: 200, obj: toScale(cur.obj) };
+    let replicas: number;
+    let rv: string | undefined;
+    if (verb === 'update') {
+      const b = requireObject(decodeBody(req.body ?? Buffer.alloc(0), req.headers.contentType));
+      replicas = b.spec?.replicas;
+      rv = b.metadata?.resourceVersion;
+    } else if (verb === 'patch') {
+      const { applyMergePatch, applyJsonPatch } = await import('../api/patch/index.js');
+      const ct = (req.headers.contentType ?? '').split(';')[0];
+      const p = JSON.parse((req.body ?? Buffer.from('{}')).toString('utf8'));
+      const patched: any = ct === 'application/json-patch+json' ? applyJsonPatch(toScale(cur.obj), p) : applyMergePatch(toScale(cur.obj), p);
+      replicas = patched.spec?.replicas;
+      rv = p.metadata?.resourceVersion;
+    } else throw methodNotSupported();
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      const { invalid } = await import('./errors.js');
+      throw invalid('autoscaling', 'Scale', name, `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${replicas}: must be greater than or equal to 0`, [
+        { reason: 'FieldValueInvalid', message: `Invalid value: ${replicas}: must be greater than or equal to 0`, field: 'spec.replicas' },
+      ]);
+    }
+    const next = JSON.parse(JSON.stringify(cur.obj));
+    next.spec = { ...(next.spec ?? {}), replicas };
+    if (rv) next.metadata.resourceVersion = rv;
+    const res = await rest.update(ns, name, next, '', writeOptions(req.query));
+    if (res.type !== 'object') throw new Error('unexpected');
+    return { type: 'object', status: 200, obj: toScale(res.obj) };
+  }
+
+  private respond(info: ResourceInfo, result: RestResult, shape: ResponseShape, q: URLSearchParams): ApiResponse {
+    const include = includeObjectParam(q);
+    switch (result.type) {
+      case 'status':
+        return json(result.status, result.body);
+      case 'object': {
+        if (shape.as === 'Table' && result.obj.kind !== 'Status' && result.obj.kind !== 'Scale') {
+          const items = result.obj.items ?? [result.obj];
+          return json(result.status, this.table(info, items, shape.version, { resourceVersion: result.obj.metadata?.resourceVersion }, include));
+        }
+        if (shape.as === 'PartialObjectMetadata') {
+          return json(result.status, partialMetadata(result.obj, shape.version));
+        }
+        return { status: result.status, contentType: 'application/json', body: result.json ?? JSON.stringify(result.obj) };
+      }
+      case 'list': {
+        if (shape.as === 'Table') {
+          return json(200, this.table(info, result.items.map((c) => c.obj), shape.version, result.meta, include));
+        }
+        if (shape.as === 'PartialObjectMetadata') {
+          return json(200, {
+            kind: 'PartialObjectMetadataList',
+            apiVersion: `meta.k8s.io/${shape.version}`,
+            metadata: result.meta,
+            items: result.items.map((c) => partialMetadata(c.obj, shape.version)),
+          });
+        }
+        const head = JSON.stringify({ kind: info.listKind, apiVersion: apiVersionOf(info), metadata: result.meta });
+        const body = `${head.slice(0, -1)},"items":[${result.items.map((c: CachedObject) => c.json).join(',')}]}`;
+        return { status: 200, contentType: 'application/json', body };
+      }
+      case 'watch':
+        return {
+          status: 200,
+          contentType: 'application/json',
+          stream: (out) => {
+            let first = true;
+            const sink: WatchSink = {
+              event: (type, obj, objJson) => {
+                let payload: string;
+                if (shape.as === 'Table' && type !== 'BOOKMARK') {
+                  const t: any = this.table(info, [obj], shape.version, { resourceVersion: obj.metadata?.resourceVersion }, include, !first);
+                  first = false;
+                  payload = JSON.stringify(t);
+                } else if (shape.as === 'PartialObjectMetadata' && type !== 'BOOKMARK') {
+                  payload = JSON.stringify(partialMetadata(obj, shape.version));
+                } else {
+                  payload = objJson ?? JSON.stringify(obj);
+                }
+                out.write(`{"type":"${type}","object":${payload}}\n`);
+              },
+              error: (status) => out.write(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`),
+              end: () => out.end(),
+            };
+            return result.start(sink);
+          },
+        };
+    }
+  }
+
+  private table(
+    info: ResourceInfo,
+    objs: any[],
+    version: string,
+    meta: { resourceVersion?: string; continue?: string; remainingItemCount?: number },
+    includeObject: 'None' | 'Metadata' | 'Object',
+    noHeaders = false,
+  ): object {
+    const t: any = buildTable(info.group, info.resource, objs, {
+      includeObject,
+      noHeaders,
+      now: new Date(),
+      resourceVersion: meta.resourceVersion,
+      continue: meta.continue,
+      remainingItemCount: meta.remainingItemCount,
+    });
+    if (version === 'v1beta1') t.apiVersion = 'meta.k8s.io/v1beta1';
+    return t;
+  }
+
+  /** Writes an Event through the API (used by in-process components). */
+  async recordEvent(ns: string, involved: any, type: string, reason: string, message: string, component: string): Promise<void> {
+    const info = this.registry.get('', 'v1', 'events')!;
+    const now = nowRFC3339();
+    await this.rest(info).create(
+      ns,
+      {
+        metadata: { name: `${involved.name}.${newUID().replace(/-/g, '').slice(0, 16)}`, namespace: ns },
+        involvedObject: involved,
+        reason,
+        message,
+        type,
+        source: { component },
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+        reportingComponent: component,
+        reportingInstance: '',
+      },
+      { dryRun: false },
+    );
+  }
+}
+
+function includeObjectParam(q: URLSearchParams): 'None' | 'Metadata' | 'Object' {
+  const v = q.get('includeObject');
+  if (v === null || v === '') return 'Metadata';
+  if (v === 'None' || v === 'Metadata' || v === 'Object') return v;
+  throw badRequest(`includeObject: Unsupported value: "${v}": supported values: "Metadata", "None", "Object"`);
+}
+
+function partialMetadata(obj: any, version: string): object {
+  return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}`, metadata: obj.metadata };
+}
+
+function deleteOptionsFromQuery(q: URLSearchParams): any {
+  const o: any = {};
+  const g = q.get('gracePeriodSeconds');
+  if (g !== null && g !== '') o.gracePeriodSeconds = Number(g);
+  const p = q.get('propagationPolicy');
+  if (p) o.propagationPolicy = p;
+  return o;
+}
+
+function selectorString(sel: any): string {
+  if (!sel) return '';
+  try {
+    return labelSelectorToString(selectorFromLabelSelectorObject(sel));
+  } catch {
+    return '';
+  }
+}

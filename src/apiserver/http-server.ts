@@ -1,0 +1,177 @@
+// The HTTPS transport: HTTP/2 (what kubectl speaks) and HTTP/1.1 on one
+// port, client-certificate authentication, body limits, and streaming for
+// watches. Everything else is ApiServer.handle().
+
+import http2 from 'node:http2';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import type { ApiServer, UserInfo } from './api-server.js';
+import { MAX_BODY_BYTES } from './codec.js';
+import { tooLarge } from './errors.js';
+
+export interface HttpServerOptions {
+  api: ApiServer;
+  port: number;
+  host: string;
+  tls: { certPem: string; keyPem: string; caPem: string };
+}
+
+type Req = http2.Http2ServerRequest | IncomingMessage;
+type Res = http2.Http2ServerResponse | ServerResponse;
+
+/** The user named by a verified client certificate: CN is the name, O the groups. */
+export function userFromCertificate(socket: TLSSocket | undefined): UserInfo | undefined {
+  if (!socket || typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
+  const cert = socket.getPeerCertificate();
+  if (!cert || !cert.subject) return undefined;
+  const cn = cert.subject.CN;
+  if (!cn) return undefined;
+  const o = cert.subject.O;
+  const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
+  return { name: Array.isArray(cn) ? cn[0] : cn, groups: [...groups, 'system:authenticated'] };
+}
+
+export class HttpServer {
+  private server: http2.Http2SecureServer;
+  private sessions = new Set<http2.ServerHttp2Session>();
+  private sockets = new Set<import('node:net').Socket>();
+  private streams = new Set<() => void>();
+
+  constructor(private readonly opts: HttpServerOptions) {
+    this.server = http2.createSecureServer(
+      {
+        allowHTTP1: true,
+        cert: opts.tls.certPem,
+        key: opts.tls.keyPem,
+        ca: opts.tls.caPem,
+        requestCert: true,
+        rejectUnauthorized: false,
+        settings: { maxConcurrentStreams: 1000 },
+      },
+      (req, res) => void this.onRequest(req, res),
+    );
+    this.server.on('session', (s) => {
+      this.sessions.add(s);
+      s.on('close', () => this.sessions.delete(s));
+    });
+    this.server.on('secureConnection', (sock) => {
+      this.sockets.add(sock);
+      sock.on('close', () => this.sockets.delete(sock));
+    });
+  }
+
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port, this.opts.host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const stop of this.streams) stop();
+    this.streams.clear();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of this.sessions) s.destroy();
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+
+  private async readBody(req: Req): Promise<Buffer | 'too-large'> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) return 'too-large';
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  private async onRequest(req: Req, res: Res): Promise<void> {
+    const send = (status: number, contentType: string, body: string) => {
+      res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-cache, private' });
+      res.end(body);
+    };
+    try {
+      const url = new URL(req.url ?? '/', 'https://kts');
+      const method = (req.method ?? 'GET').toUpperCase();
+      let body: Buffer | undefined;
+      if (method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE') {
+        const b = await this.readBody(req);
+        if (b === 'too-large') {
+          const e = tooLarge(MAX_BODY_BYTES);
+          send(413, 'application/json', JSON.stringify(e.status));
+          return;
+        }
+        body = b;
+      }
+      const user = userFromCertificate(req.socket as TLSSocket);
+      const result = await this.opts.api.handle({
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        headers: {
+          accept: header(req, 'accept'),
+          contentType: header(req, 'content-type'),
+        },
+        body,
+        user,
+      });
+      if ('body' in result) {
+        send(result.status, result.contentType, result.body);
+        return;
+      }
+      res.writeHead(result.status, { 'content-type': result.contentType, 'cache-control': 'no-cache, private' });
+      // Send headers now: clients wait for them before reading events.
+      (res as any).flushHeaders?.();
+      let ended = false;
+      const stop = result.stream({
+        write: (chunk) => {
+          if (!ended) (res as ServerResponse).write(chunk);
+        },
+        end: () => {
+          if (ended) return;
+          ended = true;
+          this.streams.delete(cleanup);
+          res.end();
+        },
+      });
+      const cleanup = () => {
+        stop();
+        if (!ended) {
+          ended = true;
+          res.end();
+        }
+      };
+      if (ended) {
+        stop();
+        return;
+      }
+      this.streams.add(cleanup);
+      const onClose = () => {
+        this.streams.delete(cleanup);
+        if (!ended) {
+          ended = true;
+          stop();
+        }
+      };
+      res.on('close', onClose);
+      req.on('close', onClose);
+    } catch (e) {
+      if (!res.headersSent) {
+        send(500, 'application/json', JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: String(e), reason: 'InternalError', code: 500 }));
+      } else {
+        res.end();
+      }
+    }
+  }
+}
+
+function header(req: Req, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
+}

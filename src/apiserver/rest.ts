@@ -1,0 +1,779 @@
+// Generic storage semantics for every resource: create, get, list, update,
+// patch, delete, deletecollection and watch, with upstream's metadata rules
+// (uid, generateName, generation, resourceVersion concurrency, finalizers,
+// deletionTimestamp, graceful pod deletion) on top of the revisioned store.
+
+import type { ResourceInfo } from '../api/registry.js';
+import { apiVersionOf } from '../api/registry.js';
+import { applyDefaults } from '../api/defaults/index.js';
+import { validate } from '../api/validation/index.js';
+import { fieldErrorMessage, invalidMessage } from '../api/validation/errors.js';
+import type { FieldError } from '../api/validation/errors.js';
+import { parseLabelSelector, matches as matchesLabels, isEverything as labelsEverything } from '../api/labels.js';
+import { parseFieldSelector, matchesFields, fieldsOf, convertFieldSelector, isEverything as fieldsEverything, requirements } from '../api/fields.js';
+import { SelectorError } from '../api/labels.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from '../api/patch/index.js';
+import type { Store } from '../storage/types.js';
+import { StoreError } from '../storage/types.js';
+import {
+  ApiError,
+  MODIFIED_CONFLICT,
+  alreadyExists,
+  badRequest,
+  conflict,
+  failure,
+  forbidden,
+  gone,
+  invalid,
+  methodNotSupported,
+  notFound,
+  successStatus,
+  timeout,
+} from './errors.js';
+import { decodeKV, type CachedObject, type CacheEvent, type WatchCache } from './watch-cache.js';
+import { clone, deepEqualJSON, listPrefix, newUID, nowRFC3339, objectKey, randomSuffix, specChanged } from './objects.js';
+
+export interface ListMeta {
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+export type RestResult =
+  | { type: 'object'; status: number; obj: any; json?: string }
+  | { type: 'list'; items: CachedObject[]; meta: ListMeta }
+  | { type: 'status'; status: number; body: any }
+  | { type: 'watch'; start: (sink: WatchSink) => () => void };
+
+export interface WatchSink {
+  event(type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK', obj: any, json?: string): void;
+  error(status: any): void;
+  end(): void;
+}
+
+export interface RestContext {
+  store: Store;
+  cacheFor(info: ResourceInfo): WatchCache;
+  /** Checks that a namespace exists and is not terminating (for creates). */
+  namespaceState(name: string): 'active' | 'terminating' | 'missing';
+  currentRevision(): Promise<number>;
+}
+
+interface Selectors {
+  label?: ReturnType<typeof parseLabelSelector>;
+  field?: ReturnType<typeof parseFieldSelector>;
+  /** metadata.name from a field selector: lets a watch or list skip everything else. */
+  name?: string;
+}
+
+function parseSelectors(info: ResourceInfo, q: URLSearchParams): Selectors {
+  const sel: Selectors = {};
+  try {
+    const ls = q.get('labelSelector');
+    if (ls) {
+      const s = parseLabelSelector(ls);
+      if (!labelsEverything(s)) sel.label = s;
+    }
+    const fs = q.get('fieldSelector');
+    if (fs) {
+      const f = convertFieldSelector(info.group, info.resource, parseFieldSelector(fs), { namespaced: info.namespaced });
+      for (const r of requirements(f)) {
+        if (r.field === 'metadata.name' && (r.operator === '=' || r.operator === '==')) sel.name = r.value;
+      }
+      if (!fieldsEverything(f)) sel.field = f;
+    }
+  } catch (e) {
+    if (e instanceof SelectorError) throw badRequest(e.message);
+    throw e;
+  }
+  return sel;
+}
+
+function selects(info: ResourceInfo, sel: Selectors, obj: any): boolean {
+  if (sel.label && !matchesLabels(sel.label, obj.metadata?.labels)) return false;
+  if (sel.field && !matchesFields(sel.field, fieldsOf(info.group, info.resource, obj))) return false;
+  return true;
+}
+
+interface ContinueToken {
+  v: string;
+  rv: number;
+  start: string;
+}
+
+function encodeContinue(rv: number, start: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start })).toString('base64url');
+}
+
+function decodeContinue(token: string): ContinueToken {
+  try {
+    const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (t.v !== 'meta.k8s.io/v1' || typeof t.rv !== 'number' || typeof t.start !== 'string') throw new Error();
+    return t;
+  } catch {
+    throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  }
+}
+
+function parseRV(s: string | null, what = 'resourceVersion'): number | undefined {
+  if (s === null || s === '') return undefined;
+  if (!/^\d+$/.test(s)) throw badRequest(`invalid ${what}: ${s}`);
+  return Number(s);
+}
+
+/** Sets apiVersion/kind for the version being served (storage is shared across versions). */
+function asServed(info: ResourceInfo, obj: any): any {
+  obj.apiVersion = apiVersionOf(info);
+  obj.kind = info.kind;
+  return obj;
+}
+
+function servedJSON(info: ResourceInfo, c: CachedObject): { obj: any; json: string } {
+  if (c.obj.apiVersion === apiVersionOf(info) && c.obj.kind === info.kind) return { obj: c.obj, json: c.json };
+  const obj = asServed(info, clone(c.obj));
+  return { obj, json: JSON.stringify(obj) };
+}
+
+/** Serialized for the store: no resourceVersion (it comes from the revision). */
+function encodeForStore(obj: any): string {
+  const rv = obj.metadata.resourceVersion;
+  delete obj.metadata.resourceVersion;
+  const s = JSON.stringify(obj);
+  if (rv !== undefined) obj.metadata.resourceVersion = rv;
+  return s;
+}
+
+function podQOSClass(pod: any): string {
+  const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
+  let anyRequestsOrLimits = false;
+  let guaranteed = containers.length > 0;
+  for (const c of containers) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    for (const r of ['cpu', 'memory']) {
+      if (req[r] !== undefined || lim[r] !== undefined) anyRequestsOrLimits = true;
+      const l = lim[r];
+      const q = req[r] ?? l;
+      if (l === undefined || q !== l) guaranteed = false;
+    }
+  }
+  if (!anyRequestsOrLimits) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+/** Status a freshly created object starts with (status is not settable on create for most kinds). */
+function initialStatus(info: ResourceInfo, obj: any): void {
+  if (!info.subresources.some((s) => s.name === 'status')) return;
+  switch (`${info.group}/${info.resource}`) {
+    case '/nodes':
+    case 'apiextensions.k8s.io/customresourcedefinitions':
+      return;
+    case '/pods':
+      obj.status = { phase: 'Pending', qosClass: podQOSClass(obj) };
+      return;
+    case '/namespaces':
+      obj.status = { phase: 'Active' };
+      return;
+    case '/persistentvolumeclaims':
+    case '/persistentvolumes':
+      obj.status = { phase: 'Pending' };
+      return;
+    default:
+      obj.status = {};
+  }
+}
+
+function throwInvalid(info: ResourceInfo, name: string, errs: FieldError[]): never {
+  throw invalid(
+    info.group,
+    info.kind,
+    name,
+    invalidMessage(info, name, errs),
+    errs.map((e) => ({ reason: e.type, message: fieldErrorMessage(e), field: e.field })),
+  );
+}
+
+function storeErrorToApi(info: ResourceInfo, name: string, e: unknown): never {
+  if (e instanceof StoreError) {
+    switch (e.code) {
+      case 'AlreadyExists':
+        throw alreadyExists(info.group, info.resource, name);
+      case 'NotFound':
+        throw notFound(info.group, info.resource, name);
+      case 'Conflict':
+        throw conflict(info.group, info.resource, name, MODIFIED_CONFLICT);
+      case 'TooOld':
+        throw gone(e.message);
+    }
+  }
+  throw e;
+}
+
+export interface WriteOptions {
+  dryRun: boolean;
+  fieldManager?: string;
+}
+
+export function writeOptions(q: URLSearchParams): WriteOptions {
+  const dr = q.getAll('dryRun');
+  for (const d of dr) if (d !== 'All') throw badRequest(`Invalid dry run value: ${d}`);
+  return { dryRun: dr.length > 0, fieldManager: q.get('fieldManager') ?? undefined };
+}
+
+export class ResourceRest {
+  constructor(
+    private readonly ctx: RestContext,
+    readonly info: ResourceInfo,
+  ) {}
+
+  private key(ns: string, name: string): string {
+    return objectKey(this.info, ns, name);
+  }
+
+  private get cache(): WatchCache {
+    return this.ctx.cacheFor(this.info);
+  }
+
+  // ---- reads ----
+
+  get(ns: string, name: string): RestResult {
+    const c = this.cache.get(this.key(ns, name));
+    if (!c) throw notFound(this.info.group, this.info.resource, name);
+    const { obj, json } = servedJSON(this.info, c);
+    return { type: 'object', status: 200, obj, json };
+  }
+
+  async list(ns: string, q: URLSearchParams): Promise<RestResult> {
+    const info = this.info;
+    const sel = parseSelectors(info, q);
+    const limit = Math.max(0, Number(q.get('limit') ?? 0) || 0);
+    const cont = q.get('continue') ?? '';
+    const rvParam = q.get('resourceVersion');
+    const rvMatch = q.get('resourceVersionMatch') ?? '';
+    const prefix = listPrefix(info, ns);
+    const filter = (obj: any) => selects(info, sel, obj);
+
+    if (rvMatch && rvMatch !== 'Exact' && rvMatch !== 'NotOlderThan') {
+      throw badRequest(`resourceVersionMatch: Unsupported value: "${rvMatch}": supported values: "Exact", "NotOlderThan"`);
+    }
+    if (rvMatch && (rvParam === null || rvParam === '')) {
+      throw invalid('meta.k8s.io', 'ListOptions', '', `resourceVersionMatch is forbidden unless resourceVersion is provided`, [
+        { reason: 'FieldValueForbidden', message: 'Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided', field: 'resourceVersionMatch' },
+      ]);
+    }
+    if (cont) {
+      if (rvParam) throw badRequest('specifying resource version is not allowed when using continue');
+      const t = decodeContinue(cont);
+      return this.pagedFromStore(prefix, t.rv, prefix + t.start, limit, sel, filter);
+    }
+    const rv = parseRV(rvParam);
+    const current = await this.ctx.currentRevision();
+    if (rvMatch === 'Exact') {
+      if (rv! > current) throw timeout(`Too large resource version: ${rv}, current: ${current}`);
+      return this.pagedFromStore(prefix, rv!, prefix, limit, sel, filter);
+    }
+    if (rv !== undefined && rv > current) {
+      throw timeout(`Too large resource version: ${rv}, current: ${current}`);
+    }
+    // Paginated consistent reads go to the store, so later pages read the same snapshot.
+    if (limit > 0 && (rv === undefined || (rv !== 0 && rvMatch !== 'NotOlderThan'))) {
+      return this.pagedFromStore(prefix, rv ?? current, prefix, limit, sel, filter);
+    }
+    let items: CachedObject[];
+    if (sel.name !== undefined && (!info.namespaced || ns)) {
+      const one = this.cache.get(this.key(ns, sel.name));
+      items = one && filter(one.obj) ? [one] : [];
+    } else {
+      items = this.cache.list(prefix);
+      if (sel.label || sel.field) items = items.filter((c) => filter(c.obj));
+    }
+    items = items.map((c) => this.served(c));
+    return { type: 'list', items, meta: { resourceVersion: String(current) } };
+  }
+
+  private served(c: CachedObject): CachedObject {
+    if (c.obj.apiVersion === apiVersionOf(this.info) && c.obj.kind === this.info.kind) return c;
+    const { obj, json } = servedJSON(this.info, c);
+    return { ...c, obj, json };
+  }
+
+  private async pagedFromStore(
+    prefix: string,
+    revision: number,
+    startKey: string,
+    limit: number,
+    sel: Selectors,
+    filter: (o: any) => boolean,
+  ): Promise<RestResult> {
+    const items: CachedObject[] = [];
+    let start = startKey;
+    let nextStart: string | undefined;
+    let remaining: number | undefined;
+    const filtering = !!(sel.label || sel.field);
+    try {
+      for (;;) {
+        const want = limit > 0 ? (filtering ? Math.max(limit, 100) : limit - items.length) : undefined;
+        const page = await this.ctx.store.list(prefix, { revision, startKey: start, limit: want });
+        let stopped = false;
+        for (let i = 0; i < page.items.length; i++) {
+          const kv = page.items[i];
+          const c = decodeKV(kv);
+          if (!filter(c.obj)) continue;
+          items.push(this.served(c));
+          if (limit > 0 && items.length >= limit) {
+            if (i < page.items.length - 1 || page.more) {
+              nextStart = kv.key + '\u0000';
+              if (!filtering) remaining = page.remaining + (page.items.length - 1 - i);
+            }
+            stopped = true;
+            break;
+          }
+        }
+        if (stopped || !page.more || page.items.length === 0) break;
+        start = page.items[page.items.length - 1].key + '\u0000';
+      }
+    } catch (e) {
+      if (e instanceof StoreError && e.code === 'TooOld') {
+        throw gone(
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+        );
+      }
+      throw e;
+    }
+    const meta: ListMeta = { resourceVersion: String(revision) };
+    if (nextStart !== undefined) {
+      meta.continue = encodeContinue(revision, nextStart.slice(prefix.length));
+      if (remaining !== undefined && remaining > 0) meta.remainingItemCount = remaining;
+    }
+    return { type: 'list', items, meta };
+  }
+
+  watch(ns: string, name: string, q: URLSearchParams): RestResult {
+    const info = this.info;
+    const sel = parseSelectors(info, q);
+    if (name) sel.name = name;
+    const rv = parseRV(q.get('resourceVersion'));
+    const bookmarks = q.get('allowWatchBookmarks') === 'true';
+    const sendInitial = q.get('sendInitialEvents') === 'true';
+    const timeoutSeconds = Number(q.get('timeoutSeconds') ?? 0) || 1800 + Math.floor(Math.random() * 1800);
+    const prefix = listPrefix(info, ns);
+    const cache = this.cache;
+    const keyMatches = (c: CachedObject) =>
+      c.key.startsWith(prefix) && (sel.name === undefined || c.obj.metadata?.name === sel.name);
+    const filter = (c: CachedObject) => keyMatches(c) && selects(info, sel, c.obj);
+
+    return {
+      type: 'watch',
+      start: (sink) => {
+        let lastRV = cache.revision;
+        const send = (type: 'ADDED' | 'MODIFIED' | 'DELETED', c: CachedObject) => {
+          const s = this.served(c);
+          sink.event(type, s.obj, s.json);
+        };
+        const initial = rv === undefined || rv === 0 || sendInitial;
+        let startAfter = rv ?? cache.revision;
+        if (initial) {
+          startAfter = cache.revision;
+          for (const c of cache.list(prefix)) if (filter(c)) send('ADDED', c);
+          if (sendInitial) {
+            sink.event('BOOKMARK', {
+              kind: info.kind,
+              apiVersion: apiVersionOf(info),
+              metadata: { resourceVersion: String(cache.revision), annotations: { 'k8s.io/initial-events-end': 'true' } },
+            });
+          }
+        }
+        const onEvent = (ev: CacheEvent) => {
+          lastRV = ev.revision;
+          if (!keyMatches(ev.object)) return;
+          const now = selects(info, sel, ev.object.obj);
+          const before = ev.prev ? selects(info, sel, ev.prev.obj) : false;
+          if (ev.type === 'ADDED') {
+            if (now) send('ADDED', ev.object);
+          } else if (ev.type === 'MODIFIED') {
+            if (now && before) send('MODIFIED', ev.object);
+            else if (now) send('ADDED', ev.object);
+            else if (before) send('DELETED', ev.object);
+          } else if (now || before) {
+            send('DELETED', ev.object);
+          }
+        };
+        const cancel = cache.watch(startAfter, { onEvent, onProgress: (r) => (lastRV = r) });
+        if (!cancel) {
+          sink.error(
+            failure(410, 'Expired', `too old resource version: ${startAfter} (${cache.oldestRevision})`).status,
+          );
+          sink.end();
+          return () => {};
+        }
+        let bookmarkTimer: NodeJS.Timeout | undefined;
+        if (bookmarks) {
+          bookmarkTimer = setInterval(() => {
+            sink.event('BOOKMARK', { kind: info.kind, apiVersion: apiVersionOf(info), metadata: { resourceVersion: String(Math.max(lastRV, cache.revision)) } });
+          }, 10_000);
+          bookmarkTimer.unref();
+        }
+        const endTimer = setTimeout(() => {
+          stop();
+          sink.end();
+        }, timeoutSeconds * 1000);
+        endTimer.unref();
+        const stop = () => {
+          cancel();
+          clearTimeout(endTimer);
+          if (bookmarkTimer) clearInterval(bookmarkTimer);
+        };
+        return stop;
+      },
+    };
+  }
+
+  // ---- writes ----
+
+  private checkNamespace(ns: string, name: string): void {
+    if (!this.info.namespaced) return;
+    const state = this.ctx.namespaceState(ns);
+    if (state === 'missing') throw notFound('', 'namespaces', ns);
+    if (state === 'terminating') {
+      const e = forbidden(this.info.group, this.info.resource, name, `unable to create new content in namespace ${ns} because it is being terminated`);
+      e.status.details = { ...e.status.details, causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }] };
+      throw e;
+    }
+  }
+
+  /** Checks apiVersion/kind and namespace of a request body against the URL. */
+  private checkBody(body: any, ns: string): void {
+    const info = this.info;
+    if (body.apiVersion !== undefined || body.kind !== undefined) {
+      const want = apiVersionOf(info);
+      if (body.kind !== undefined && body.kind !== info.kind) {
+        throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (${info.kind})`);
+      }
+      if (body.apiVersion !== undefined && body.apiVersion !== want) {
+        throw badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${want})`);
+      }
+    }
+    if (body.metadata !== undefined && (typeof body.metadata !== 'object' || body.metadata === null || Array.isArray(body.metadata))) {
+      throw badRequest('metadata must be an object');
+    }
+    body.metadata ??= {};
+    if (info.namespaced) {
+      const bns = body.metadata.namespace;
+      if (bns && ns && bns !== ns) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      body.metadata.namespace = ns || bns;
+    } else if (body.metadata.namespace) {
+      delete body.metadata.namespace;
+    }
+    asServed(info, body);
+  }
+
+  async create(ns: string, body: any, opts: WriteOptions): Promise<RestResult> {
+    const info = this.info;
+    this.checkBody(body, ns);
+    const meta = body.metadata;
+    if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
+    const name: string = meta.name ?? '';
+    meta.uid = newUID();
+    meta.creationTimestamp = nowRFC3339();
+    applyDefaults(info, body);
+    const errs = validate(info, body);
+    if (errs.length) throwInvalid(info, name, errs);
+    this.checkNamespace(meta.namespace, name);
+    delete meta.resourceVersion;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    if (info.generation) meta.generation = 1;
+    else delete meta.generation;
+    initialStatus(info, body);
+    if (opts.dryRun) {
+      if (this.cache.get(this.key(meta.namespace, name))) throw alreadyExists(info.group, info.resource, name);
+      return { type: 'object', status: 201, obj: body };
+    }
+    try {
+      const kv = await this.ctx.store.create(this.key(meta.namespace ?? '', name), encodeForStore(body));
+      meta.resourceVersion = String(kv.modRevision);
+    } catch (e) {
+      storeErrorToApi(info, name, e);
+    }
+    return { type: 'object', status: 201, obj: body };
+  }
+
+  /** Current object from the store (latest), decoded. */
+  private async current(ns: string, name: string): Promise<{ obj: any; rev: number } | undefined> {
+    const kv = await this.ctx.store.get(this.key(ns, name));
+    if (!kv) return undefined;
+    return { obj: decodeKV(kv).obj, rev: kv.modRevision };
+  }
+
+  /**
+   * Update with a full object (PUT). `subresource` is '' or 'status'
+   * (or 'finalize' for namespaces).
+   */
+  async update(ns: string, name: string, body: any, subresource: string, opts: WriteOptions): Promise<RestResult> {
+    const info = this.info;
+    this.checkBody(body, ns);
+    if (body.metadata.name !== undefined && body.metadata.name !== name) {
+      throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    body.metadata.name = name;
+    const cur = await this.current(ns, name);
+    const rvStr = body.metadata.resourceVersion;
+    if (!cur) {
+      if (info.allowCreateOnUpdate && !subresource) {
+        delete body.metadata.resourceVersion;
+        return this.create(ns, body, opts);
+      }
+      throw notFound(info.group, info.resource, name);
+    }
+    if (rvStr !== undefined && rvStr !== '') {
+      const rv = parseRV(String(rvStr), 'resourceVersion');
+      if (rv !== cur.rev) throw conflict(info.group, info.resource, name, MODIFIED_CONFLICT);
+    }
+    return this.commitUpdate(ns, name, cur, body, subresource, opts);
+  }
+
+  private async commitUpdate(
+    ns: string,
+    name: string,
+    cur: { obj: any; rev: number },
+    incoming: any,
+    subresource: string,
+    opts: WriteOptions,
+  ): Promise<RestResult> {
+    const info = this.info;
+    const old = cur.obj;
+    let next: any;
+    const hasStatus = info.subresources.some((s) => s.name === 'status');
+    if (subresource === 'status') {
+      // Status writes change status only; spec and metadata stay as stored.
+      next = clone(old);
+      next.status = incoming.status;
+    } else if (subresource === 'finalize') {
+      next = clone(old);
+      next.spec = { ...(old.spec ?? {}), finalizers: incoming.spec?.finalizers ?? [] };
+    } else if (subresource) {
+      throw methodNotSupported();
+    } else {
+      next = incoming;
+      if (hasStatus) {
+        if (old.status === undefined) delete next.status;
+        else next.status = clone(old.status);
+      }
+    }
+    const m = next.metadata;
+    const om = old.metadata;
+    m.uid = om.uid;
+    m.creationTimestamp = om.creationTimestamp;
+    m.namespace = om.namespace;
+    m.name = om.name;
+    if (om.deletionTimestamp) {
+      m.deletionTimestamp = om.deletionTimestamp;
+      if (om.deletionGracePeriodSeconds !== undefined) m.deletionGracePeriodSeconds = om.deletionGracePeriodSeconds;
+    } else {
+      delete m.deletionTimestamp;
+      delete m.deletionGracePeriodSeconds;
+    }
+    if (!m.generateName && om.generateName) m.generateName = om.generateName;
+    if (subresource === '') applyDefaults(info, next);
+    if (info.generation) {
+      m.generation = om.generation ?? 1;
+      if (subresource === '' && specChanged(next, old)) m.generation++;
+    } else {
+      delete m.generation;
+    }
+    const errs = validate(info, next, old);
+    if (errs.length) throwInvalid(info, name, errs);
+
+    // Adding finalizers to an object being deleted is not allowed.
+    if (om.deletionTimestamp) {
+      const oldF = new Set<string>(om.finalizers ?? []);
+      const added = (m.finalizers ?? []).filter((f: string) => !oldF.has(f));
+      if (added.length) {
+        throwInvalid(info, name, [
+          { type: 'FieldValueForbidden', field: 'metadata.finalizers', detail: `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f: string) => JSON.stringify(f)).join(', ')}}` },
+        ]);
+      }
+    }
+
+    m.resourceVersion = String(cur.rev);
+    if (deepEqualJSON(next, old)) {
+      return { type: 'object', status: 200, obj: next };
+    }
+    if (opts.dryRun) return { type: 'object', status: 200, obj: next };
+
+    // An object being deleted whose last finalizer is gone is deleted now.
+    if (this.readyToDelete(next)) {
+      try {
+        await this.ctx.store.delete(this.key(ns, name), cur.rev);
+      } catch (e) {
+        storeErrorToApi(info, name, e);
+      }
+      return { type: 'object', status: 200, obj: next };
+    }
+    try {
+      const kv = await this.ctx.store.update(this.key(ns, name), encodeForStore(next), cur.rev);
+      m.resourceVersion = String(kv.modRevision);
+    } catch (e) {
+      storeErrorToApi(info, name, e);
+    }
+    return { type: 'object', status: 200, obj: next };
+  }
+
+  private readyToDelete(obj: any): boolean {
+    const m = obj.metadata;
+    if (!m.deletionTimestamp) return false;
+    if ((m.finalizers ?? []).length > 0) return false;
+    if (this.info.group === '' && this.info.resource === 'namespaces') return (obj.spec?.finalizers ?? []).length === 0;
+    if (this.info.group === '' && this.info.resource === 'pods') {
+      // Pods on a node are removed by the kubelet (grace period 0 delete).
+      return !obj.spec?.nodeName || m.deletionGracePeriodSeconds === 0;
+    }
+    return true;
+  }
+
+  async patch(ns: string, name: string, patchBody: Buffer, contentType: string, subresource: string, opts: WriteOptions): Promise<RestResult> {
+    const info = this.info;
+    const ct = contentType.split(';')[0].trim().toLowerCase();
+    let patch: any;
+    try {
+      patch = JSON.parse(patchBody.toString('utf8'));
+    } catch (e) {
+      throw badRequest(`error decoding patch: ${(e as Error).message}`);
+    }
+    if (!['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].includes(ct)) {
+      throw failure(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
+      );
+    }
+    for (let attempt = 0; ; attempt++) {
+      const cur = await this.current(ns, name);
+      if (!cur) throw notFound(info.group, info.resource, name);
+      let patched: any;
+      try {
+        const base = asServed(info, clone(cur.obj));
+        if (ct === 'application/json-patch+json') patched = applyJsonPatch(base, patch);
+        else if (ct === 'application/merge-patch+json') patched = applyMergePatch(base, patch);
+        else patched = applyStrategicMergePatch(base, patch, { group: info.group, version: info.version, kind: info.kind });
+      } catch (e) {
+        if (e instanceof PatchError) throw failure(e.code, e.reason, e.message);
+        throw e;
+      }
+      if (patched === null || typeof patched !== 'object' || Array.isArray(patched)) throw badRequest('the patch did not produce an object');
+      patched.metadata ??= {};
+      // A patch that names a resourceVersion is a precondition; otherwise it applies to the latest.
+      const prv = patched.metadata.resourceVersion;
+      if (prv !== undefined && prv !== String(cur.rev)) {
+        throw conflict(info.group, info.resource, name, MODIFIED_CONFLICT);
+      }
+      if (patched.metadata.name !== undefined && patched.metadata.name !== name) {
+        throw badRequest(`the name of the object (${patched.metadata.name}) does not match the name on the URL (${name})`);
+      }
+      this.checkBody(patched, ns);
+      try {
+        return await this.commitUpdate(ns, name, cur, patched, subresource, opts);
+      } catch (e) {
+        const retry = e instanceof ApiError && e.code === 409 && e.status.reason === 'Conflict' && prv === undefined && attempt < 5;
+        if (!retry) throw e;
+      }
+    }
+  }
+
+  async delete(ns: string, name: string, options: any, opts: WriteOptions): Promise<RestResult> {
+    const info = this.info;
+    const cur = await this.current(ns, name);
+    if (!cur) throw notFound(info.group, info.resource, name);
+    const obj = cur.obj;
+    const pre = options?.preconditions;
+    if (pre?.uid && pre.uid !== obj.metadata.uid) {
+      throw conflict(info.group, info.resource, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`);
+    }
+    if (pre?.resourceVersion && pre.resourceVersion !== String(cur.rev)) {
+      throw conflict(
+        info.group,
+        info.resource,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.rev}`,
+      );
+    }
+    const isPod = info.group === '' && info.resource === 'pods';
+    const isNamespace = info.group === '' && info.resource === 'namespaces';
+    const next = clone(obj);
+    const m = next.metadata;
+    let graceful = false;
+    if (isPod && obj.spec?.nodeName) {
+      let grace = options?.gracePeriodSeconds ?? obj.spec.terminationGracePeriodSeconds ?? 30;
+      if (grace < 0) grace = 0;
+      const prevGrace = m.deletionGracePeriodSeconds;
+      if (grace > 0 && (prevGrace === undefined || grace < prevGrace)) {
+        m.deletionGracePeriodSeconds = grace;
+        m.deletionTimestamp = nowRFC3339(new Date(Date.now() + grace * 1000));
+        graceful = true;
+      } else if (grace === 0) {
+        m.deletionGracePeriodSeconds = 0;
+        m.deletionTimestamp ??= nowRFC3339();
+      } else {
+        graceful = true; // already terminating with a shorter grace period
+      }
+    }
+    if (isNamespace) {
+      if (!m.deletionTimestamp) {
+        m.deletionTimestamp = nowRFC3339();
+        m.deletionGracePeriodSeconds = 0;
+      }
+      next.status = { ...(next.status ?? {}), phase: 'Terminating' };
+    }
+    const finalizers: string[] = m.finalizers ?? [];
+    const mustWait = graceful || finalizers.length > 0 || (isNamespace && (next.spec?.finalizers ?? []).length > 0);
+    if (mustWait) {
+      if (!m.deletionTimestamp) {
+        m.deletionTimestamp = nowRFC3339();
+        m.deletionGracePeriodSeconds = 0;
+      }
+      if (deepEqualJSON(next, obj)) return { type: 'object', status: 200, obj: this.served({ key: '', obj: next, json: '', revision: cur.rev }).obj };
+      if (opts.dryRun) return { type: 'object', status: 200, obj: next };
+      try {
+        const kv = await this.ctx.store.update(this.key(ns, name), encodeForStore(next), cur.rev);
+        m.resourceVersion = String(kv.modRevision);
+      } catch (e) {
+        storeErrorToApi(info, name, e);
+      }
+      return { type: 'object', status: 200, obj: asServed(info, next) };
+    }
+    if (!opts.dryRun) {
+      try {
+        await this.ctx.store.delete(this.key(ns, name), cur.rev);
+      } catch (e) {
+        storeErrorToApi(info, name, e);
+      }
+    }
+    if (isPod || (info.group === '' && info.resource === 'services')) {
+      return { type: 'object', status: 200, obj: asServed(info, obj) };
+    }
+    const d: any = { name, kind: info.resource, uid: obj.metadata.uid };
+    if (info.group) d.group = info.group;
+    return { type: 'status', status: 200, body: { ...successStatus(), details: d } };
+  }
+
+  async deleteCollection(ns: string, q: URLSearchParams, options: any, opts: WriteOptions): Promise<RestResult> {
+    const res = await this.list(ns, q);
+    if (res.type !== 'list') throw new Error('unexpected');
+    const deleted: any[] = [];
+    for (const c of res.items) {
+      try {
+        await this.delete(c.obj.metadata.namespace ?? '', c.obj.metadata.name, options, opts);
+        deleted.push(c.obj);
+      } catch (e) {
+        if (!(e instanceof ApiError && e.code === 404)) throw e;
+      }
+    }
+    return {
+      type: 'object',
+      status: 200,
+      obj: { kind: this.info.listKind, apiVersion: apiVersionOf(this.info), metadata: { resourceVersion: String(await this.ctx.currentRevision()) }, items: deleted },
+    };
+  }
+}

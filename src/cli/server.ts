@@ -1,0 +1,92 @@
+// `kts server` and `kts up`: parse flags (and the config file) into a
+// ServerConfig and start the server role in the foreground.
+
+import { defaultServerConfig, type ServerConfig } from '../cluster/config.js';
+import { startServer } from '../cluster/server.js';
+import { flagHelp, parseFlags, readConfigFile, UsageError, type FlagSpec } from './flags.js';
+
+const DEFAULT_CONFIG_FILE = '/etc/kts/config.yaml';
+
+export const SERVER_FLAGS: FlagSpec[] = [
+  { name: 'config', type: 'string', help: 'YAML file whose keys are these flag names', default: DEFAULT_CONFIG_FILE },
+  { name: 'data-dir', type: 'string', help: 'where state, certificates and kubeconfig live', default: '/var/lib/kts as root, ~/.kts otherwise' },
+  { name: 'port', type: 'number', help: 'HTTPS port of the API server', default: '6443' },
+  { name: 'bind-address', type: 'string', help: 'address the API server listens on', default: '0.0.0.0' },
+  { name: 'write-kubeconfig', type: 'string', help: 'also write the admin kubeconfig to this path' },
+  { name: 'storage', type: 'string', help: 'storage backend: sqlite or memory', default: 'sqlite' },
+  { name: 'tls-san', type: 'list', help: 'extra host names or IPs for the serving certificate (repeatable)' },
+];
+
+export function serverHelp(cmd: 'server' | 'up'): string {
+  const what =
+    cmd === 'up'
+      ? 'Start a single-node cluster in the foreground, print progress, and once ready, how to use kubectl.'
+      : 'Run the control plane (API server and controllers) in the foreground.';
+  return `Usage: kts ${cmd} [flags]\n\n${what}\n\nFlags:\n${flagHelp(SERVER_FLAGS)}\n  -h, --help`;
+}
+
+export function serverConfigFromArgs(args: string[]): ServerConfig {
+  const { values, positional } = parseFlags(args, SERVER_FLAGS);
+  if (positional.length) throw new UsageError(`unexpected argument: ${positional[0]}`);
+  const configPath = (values.config as string | undefined) ?? DEFAULT_CONFIG_FILE;
+  const file = readConfigFile(configPath, SERVER_FLAGS, values.config !== undefined);
+  const v = { ...file, ...values };
+  const cfg = defaultServerConfig();
+  if (v['data-dir'] !== undefined) cfg.dataDir = v['data-dir'] as string;
+  if (v.port !== undefined) {
+    const p = v.port as number;
+    if (p > 65535) throw new UsageError(`invalid value for --port: ${p} (want 0-65535)`);
+    cfg.port = p;
+  }
+  if (v['bind-address'] !== undefined) cfg.bindAddress = v['bind-address'] as string;
+  if (v['write-kubeconfig'] !== undefined) cfg.writeKubeconfig = v['write-kubeconfig'] as string;
+  if (v.storage !== undefined) {
+    if (v.storage !== 'sqlite' && v.storage !== 'memory') throw new UsageError(`invalid value for --storage: ${String(v.storage)} (want sqlite or memory)`);
+    cfg.storage = v.storage;
+  }
+  if (v['tls-san'] !== undefined) cfg.tlsSANs = v['tls-san'] as string[];
+  return cfg;
+}
+
+export async function runServer(args: string[], mode: 'server' | 'up'): Promise<void> {
+  const cfg = serverConfigFromArgs(args);
+  const t0 = performance.now();
+  const log = (msg: string) => process.stderr.write(`kts: ${msg}\n`);
+  if (mode === 'up') log(`starting a single-node cluster (data in ${cfg.dataDir})`);
+  const server = await startServer(cfg, mode === 'up' ? log : () => {});
+  const ms = Math.round(performance.now() - t0);
+  if (mode === 'up') {
+    const kc = cfg.writeKubeconfig ?? server.kubeconfigPath;
+    process.stdout.write(
+      [
+        ``,
+        `kts is ready in ${ms} ms: Kubernetes API at ${server.url}`,
+        ``,
+        `Use it with kubectl:`,
+        `  export KUBECONFIG=${kc}`,
+        `  kubectl get namespaces`,
+        `  kubectl create deployment web --image=nginx`,
+        ``,
+        `Press Ctrl-C to stop. State is kept in ${cfg.dataDir}.`,
+        ``,
+      ].join('\n'),
+    );
+  } else {
+    log(`API server ready at ${server.url} in ${ms} ms; kubeconfig: ${server.kubeconfigPath}`);
+  }
+  let stopping = false;
+  const shutdown = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${sig}: stopping`);
+    server.stop().then(
+      () => process.exit(0),
+      (e) => {
+        log(`error while stopping: ${(e as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}

@@ -1,0 +1,25 @@
+// The server role's configuration: one typed object built once from flags
+// and an optional YAML config file, then passed down. No component reads
+// flags or the environment itself.
+
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface ServerConfig {
+  dataDir: string;
+  port: number;
+  bindAddress: string;
+  /** Extra path to write the admin kubeconfig to. */
+  writeKubeconfig?: string;
+  storage: 'sqlite' | 'memory';
+  /** Extra names or IPs for the serving certificate. */
+  tlsSANs: string[];
+}
+
+export function defaultDataDir(): string {
+  return process.getuid?.() === 0 ? '/var/lib/kts' : join(homedir(), '.kts');
+}
+
+export function defaultServerConfig(): ServerConfig {
+  return { dataDir: defaultDataDir(), port: 6443, bindAddress: '0.0.0.0', storage: 'sqlite', tlsSANs: [] };
+}

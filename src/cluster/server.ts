@@ -1,0 +1,83 @@
+// Assembles the server role: store, cluster PKI, API server, HTTPS listener,
+// admin kubeconfig, and the in-process controllers, started in order behind
+// explicit ready points.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { openStore } from '../storage/index.js';
+import type { Store } from '../storage/types.js';
+import { ensureClusterPKI, issueClientCertificate, kubeconfigYAML, writeKubeconfig } from '../apiserver/pki/index.js';
+import { ApiServer } from '../apiserver/api-server.js';
+import { HttpServer } from '../apiserver/http-server.js';
+import { InProcessClient } from '../client/in-process.js';
+import { NamespaceController } from '../controllers/namespace.js';
+import type { ServerConfig } from './config.js';
+
+export interface RunningServer {
+  api: ApiServer;
+  url: string;
+  port: number;
+  kubeconfigPath: string;
+  stop(): Promise<void>;
+}
+
+export type Progress = (msg: string) => void;
+
+export async function startServer(cfg: ServerConfig, progress: Progress = () => {}): Promise<RunningServer> {
+  const t0 = performance.now();
+  const since = () => `${Math.round(performance.now() - t0)}ms`;
+  mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
+
+  const store: Store = await openStore(cfg.storage, cfg.dataDir);
+  progress(`storage: ${cfg.storage}${cfg.storage === 'sqlite' ? ` (${join(cfg.dataDir, 'state.db')})` : ''} at revision ${await store.currentRevision()} [${since()}]`);
+
+  const sans = [...cfg.tlsSANs];
+  if (cfg.bindAddress !== '0.0.0.0' && cfg.bindAddress !== '::') sans.push(cfg.bindAddress);
+  const pki = await ensureClusterPKI(cfg.dataDir, { extraSANs: sans });
+  progress(`certificates ready in ${pki.dir} [${since()}]`);
+
+  const api = new ApiServer({ store });
+  await api.start();
+  progress(`API server storage and watch caches ready [${since()}]`);
+
+  const http = new HttpServer({
+    api,
+    port: cfg.port,
+    host: cfg.bindAddress,
+    tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem, caPem: pki.ca.certPem },
+  });
+  const addr = await http.listen();
+  const host = cfg.bindAddress === '0.0.0.0' || cfg.bindAddress === '::' ? '127.0.0.1' : cfg.bindAddress;
+  const hostForUrl = host.includes(':') ? `[${host}]` : host;
+  const url = `https://${hostForUrl}:${addr.port}`;
+  api.setServerAddress(`${hostForUrl}:${addr.port}`);
+  progress(`API server listening on ${cfg.bindAddress}:${addr.port} [${since()}]`);
+
+  const kubeconfig = kubeconfigYAML({ server: url, caPem: pki.ca.certPem, client: pki.admin });
+  const kubeconfigPath = join(cfg.dataDir, 'admin.kubeconfig');
+  await writeKubeconfig(kubeconfigPath, kubeconfig);
+  if (cfg.writeKubeconfig) await writeKubeconfig(cfg.writeKubeconfig, kubeconfig);
+
+  // In-process components authenticate as themselves, like remote ones.
+  const cmCert = { name: 'system:kube-controller-manager', groups: ['system:authenticated'] };
+  const nsController = new NamespaceController(new InProcessClient(api, cmCert), () => api.registry.all());
+  await nsController.start();
+  progress(`controllers started [${since()}]`);
+  void issueClientCertificate;
+
+  let stopped = false;
+  return {
+    api,
+    url,
+    port: addr.port,
+    kubeconfigPath,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      nsController.stop();
+      await http.close();
+      await api.stop();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+// Storage entry point: pick a backend by name.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { MemoryStore } from './memory.js';
+import { SqliteStore, type SqliteStoreOptions } from './sqlite.js';
+import type { Store } from './types.js';
+
+export * from './types.js';
+export { MemoryStore } from './memory.js';
+export { SqliteStore, type SqliteStoreOptions } from './sqlite.js';
+
+export type StoreKind = 'memory' | 'sqlite';
+
+/**
+ * Opens a store. `sqlite` keeps its data in `<dataDir>/state.db` (the
+ * directory is created if needed); `memory` ignores `dataDir`.
+ */
+export async function openStore(kind: StoreKind, dataDir?: string, opts?: SqliteStoreOptions): Promise<Store> {
+  switch (kind) {
+    case 'memory':
+      return new MemoryStore();
+    case 'sqlite': {
+      if (!dataDir) throw new Error('openStore: the sqlite store needs a data directory');
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      return SqliteStore.open(join(dataDir, 'state.db'), opts);
+    }
+    default:
+      throw new Error(`openStore: unknown store kind ${JSON.stringify(kind as string)}`);
+  }
+}

@@ -1,0 +1,257 @@
+// The real kubectl against a real `kts server`: everyday object work.
+
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { startKts, KUBECTL, type KtsProcess } from './harness.js';
+
+let kts: KtsProcess;
+
+before(async () => {
+  kts = await startKts();
+});
+
+after(async () => {
+  await kts?.stop();
+});
+
+const CM = (name: string, ns = 'default', data: Record<string, string> = { a: '1' }) =>
+  JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels: { app: 'demo' } }, data });
+
+const DEPLOY = (name: string, image = 'busybox:1.36', replicas = 2) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+  labels:
+    app: ${name}
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels:
+      app: ${name}
+  template:
+    metadata:
+      labels:
+        app: ${name}
+    spec:
+      containers:
+      - name: main
+        image: ${image}
+        ports:
+        - containerPort: 80
+`;
+
+describe('kubectl against kts', () => {
+  test('version reports v1.32.N+kts', async () => {
+    const out = JSON.parse(await kts.k(['version', '-o', 'json']));
+    assert.match(out.serverVersion.gitVersion, /^v1\.32\.\d+\+kts$/);
+    assert.equal(out.serverVersion.minor, '32');
+  });
+
+  test('api-resources lists built-ins with short names and scope', async () => {
+    const out = await kts.k(['api-resources', '--no-headers']);
+    const lines = out.trim().split('\n').map((l) => l.trim().split(/\s+/));
+    const row = (name: string, group = '') => lines.find((l) => l[0] === name && (group === '' ? /^v1$/.test(l.at(-3)!) : l.includes(`${group}/v1`) || l.some((c) => c.startsWith(`${group}/`))));
+    const pods = row('pods');
+    assert.ok(pods, out);
+    assert.deepEqual(pods, ['pods', 'po', 'v1', 'true', 'Pod']);
+    assert.deepEqual(row('namespaces'), ['namespaces', 'ns', 'v1', 'false', 'Namespace']);
+    assert.deepEqual(row('deployments', 'apps'), ['deployments', 'deploy', 'apps/v1', 'true', 'Deployment']);
+    assert.deepEqual(row('customresourcedefinitions', 'apiextensions.k8s.io'), ['customresourcedefinitions', 'crd,crds', 'apiextensions.k8s.io/v1', 'false', 'CustomResourceDefinition']);
+    for (const r of ['cronjobs', 'jobs', 'leases', 'endpointslices', 'roles', 'storageclasses', 'horizontalpodautoscalers', 'poddisruptionbudgets', 'priorityclasses', 'ingresses', 'events']) {
+      assert.ok(lines.some((l) => l[0] === r), `missing ${r}`);
+    }
+  });
+
+  test('system namespaces exist from the start', async () => {
+    const out = await kts.k(['get', 'ns', '-o', 'jsonpath={.items[*].metadata.name}']);
+    assert.deepEqual(out.split(' ').sort(), ['default', 'kube-node-lease', 'kube-public', 'kube-system']);
+    const table = await kts.k(['get', 'namespaces']);
+    assert.match(table, /^NAME\s+STATUS\s+AGE\n/);
+    assert.match(table, /\ndefault\s+Active\s+\d+s\n/);
+  });
+
+  test('create, get -o yaml/json/jsonpath, and Table output', async () => {
+    const out = await kts.k(['create', '-f', '-'], CM('cm1'));
+    assert.equal(out.trim(), 'configmap/cm1 created');
+    const yaml = await kts.k(['get', 'configmap', 'cm1', '-o', 'yaml']);
+    assert.match(yaml, /^apiVersion: v1\n/);
+    assert.match(yaml, /\n {2}a: "1"\n/);
+    assert.match(yaml, /\n {2}uid: [0-9a-f-]{36}\n/);
+    const obj = JSON.parse(await kts.k(['get', 'cm', 'cm1', '-o', 'json']));
+    assert.equal(obj.metadata.namespace, 'default');
+    assert.match(obj.metadata.resourceVersion, /^\d+$/);
+    assert.match(obj.metadata.creationTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.equal(await kts.k(['get', 'cm', 'cm1', '-o', 'jsonpath={.data.a}']), '1');
+    const table = await kts.k(['get', 'cm', 'cm1']);
+    assert.match(table, /^NAME\s+DATA\s+AGE\ncm1\s+1\s+\d+s\n$/);
+    const again = await kts.kubectl(['create', '-f', '-'], { input: CM('cm1') });
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, /Error from server \(AlreadyExists\).*configmaps "cm1" already exists/);
+  });
+
+  test('apply creates, then updates, and get -o wide shows extra columns', async () => {
+    const out1 = await kts.k(['apply', '-f', '-'], DEPLOY('web'));
+    assert.equal(out1.trim(), 'deployment.apps/web created');
+    const out2 = await kts.k(['apply', '-f', '-'], DEPLOY('web', 'busybox:1.37', 3));
+    assert.equal(out2.trim(), 'deployment.apps/web configured');
+    const d = JSON.parse(await kts.k(['get', 'deploy', 'web', '-o', 'json']));
+    assert.equal(d.spec.replicas, 3);
+    assert.equal(d.spec.template.spec.containers[0].image, 'busybox:1.37');
+    assert.equal(d.metadata.generation, 2);
+    assert.equal(d.spec.strategy.type, 'RollingUpdate');
+    assert.ok(d.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
+    const out3 = await kts.k(['apply', '-f', '-'], DEPLOY('web', 'busybox:1.37', 3));
+    assert.equal(out3.trim(), 'deployment.apps/web unchanged');
+    const wide = await kts.k(['get', 'deployment', 'web', '-o', 'wide']);
+    assert.match(wide, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR\n/);
+    assert.match(wide, /\nweb\s+0\/3\s+0\s+0\s+\d+s\s+main\s+busybox:1\.37\s+app=web\n/);
+  });
+
+  test('describe shows the object', async () => {
+    const out = await kts.k(['describe', 'configmap', 'cm1']);
+    assert.match(out, /^Name:\s+cm1\n/m);
+    assert.match(out, /^Namespace:\s+default$/m);
+    assert.match(out, /^Labels:\s+app=demo$/m);
+    const d = await kts.k(['describe', 'deployment', 'web']);
+    assert.match(d, /^Replicas:\s+3 desired/m);
+    assert.match(d, /^StrategyType:\s+RollingUpdate$/m);
+  });
+
+  test('label, annotate and selectors', async () => {
+    await kts.k(['create', '-f', '-'], CM('cm2'));
+    await kts.k(['create', '-f', '-'], CM('cm3'));
+    assert.equal((await kts.k(['label', 'cm', 'cm2', 'tier=backend'])).trim(), 'configmap/cm2 labeled');
+    assert.equal((await kts.k(['label', 'cm', 'cm3', 'tier=frontend'])).trim(), 'configmap/cm3 labeled');
+    assert.equal((await kts.k(['annotate', 'cm', 'cm2', 'note=hello'])).trim(), 'configmap/cm2 annotated');
+    assert.equal(await kts.k(['get', 'cm', 'cm2', '-o', 'jsonpath={.metadata.annotations.note}']), 'hello');
+    const names = async (sel: string[]) => (await kts.k(['get', 'cm', ...sel, '-o', 'jsonpath={.items[*].metadata.name}'])).split(' ').filter(Boolean).sort();
+    assert.deepEqual(await names(['-l', 'tier=backend']), ['cm2']);
+    assert.deepEqual(await names(['-l', 'tier!=backend,app=demo']), ['cm1', 'cm3']);
+    assert.deepEqual(await names(['-l', 'tier in (backend,frontend)']), ['cm2', 'cm3']);
+    assert.deepEqual(await names(['-l', 'tier']), ['cm2', 'cm3']);
+    assert.deepEqual(await names(['-l', '!tier,app=demo']), ['cm1']);
+    assert.deepEqual(await names(['--field-selector', 'metadata.name=cm3']), ['cm3']);
+    assert.deepEqual(await names(['--field-selector', 'metadata.name!=cm3', '-l', 'app=demo']), ['cm1', 'cm2']);
+    assert.equal((await kts.k(['label', 'cm', 'cm2', 'tier-'])).trim(), 'configmap/cm2 unlabeled');
+    assert.deepEqual(await names(['-l', 'tier']), ['cm3']);
+    const bad = await kts.kubectl(['get', 'cm', '--field-selector', 'spec.foo=bar']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /"spec\.foo" is not a known field selector: only "metadata\.name", "metadata\.namespace"/);
+    const badPod = await kts.kubectl(['get', 'pods', '--field-selector', 'spec.foo=bar']);
+    assert.match(badPod.stderr, /field label not supported: spec\.foo/);
+  });
+
+  test('stale replace is refused with Conflict', async () => {
+    const obj = JSON.parse(await kts.k(['get', 'cm', 'cm1', '-o', 'json']));
+    obj.data.a = '2';
+    await kts.k(['replace', '-f', '-'], JSON.stringify(obj));
+    obj.data.a = '3'; // still carries the old resourceVersion
+    const r = await kts.kubectl(['replace', '-f', '-'], { input: JSON.stringify(obj) });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Error from server \(Conflict\).*Operation cannot be fulfilled on configmaps "cm1": the object has been modified; please apply your changes to the latest version and try again/);
+    assert.equal(await kts.k(['get', 'cm', 'cm1', '-o', 'jsonpath={.data.a}']), '2');
+  });
+
+  test('invalid names are refused with the usual message', async () => {
+    const r = await kts.kubectl(['create', 'configmap', 'Bad_Name']);
+    assert.notEqual(r.code, 0);
+    assert.match(
+      r.stderr,
+      /The ConfigMap "Bad_Name" is invalid: metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '\.', and must start and end with an alphanumeric character/,
+    );
+    const ns = await kts.kubectl(['create', 'namespace', 'Bad.ns']);
+    assert.notEqual(ns.code, 0);
+    assert.match(ns.stderr, /The Namespace "Bad\.ns" is invalid: metadata\.name: Invalid value: "Bad\.ns": a lowercase RFC 1123 label must consist of/);
+  });
+
+  test('namespaces: create, use, delete removes content', async () => {
+    assert.equal((await kts.k(['create', 'namespace', 'team-a'])).trim(), 'namespace/team-a created');
+    await kts.k(['create', '-f', '-'], CM('inside', 'team-a'));
+    await kts.k(['-n', 'team-a', 'create', 'secret', 'generic', 's1', '--from-literal=k=v']);
+    assert.equal(await kts.k(['-n', 'team-a', 'get', 'secret', 's1', '-o', 'jsonpath={.data.k}']), Buffer.from('v').toString('base64'));
+    const missing = await kts.kubectl(['-n', 'nope', 'create', 'configmap', 'x']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /namespaces "nope" not found/);
+    const del = await kts.k(['delete', 'namespace', 'team-a', '--timeout=30s']);
+    assert.equal(del.trim(), 'namespace "team-a" deleted');
+    const gone = await kts.kubectl(['get', 'namespace', 'team-a']);
+    assert.notEqual(gone.code, 0);
+    assert.match(gone.stderr, /namespaces "team-a" not found/);
+    assert.equal((await kts.k(['get', 'cm', '-A', '--field-selector', 'metadata.namespace=team-a', '-o', 'name'])).trim(), '');
+  });
+
+  test('get all shows the workload kinds', async () => {
+    const out = await kts.k(['get', 'all']);
+    assert.match(out, /deployment\.apps\/web\s+0\/3/);
+  });
+
+  test('--watch receives ADDED then MODIFIED', async () => {
+    await kts.k(['create', 'configmap', 'watched', '--from-literal=x=1']);
+    const child = spawn(KUBECTL, ['get', 'configmap', 'watched', '--watch', '-o', 'jsonpath={.data.x}{"\\n"}'], {
+      env: { ...process.env, KUBECONFIG: kts.kubeconfig },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    try {
+      await waitFor(() => out.includes('1\n'), 10_000, () => out);
+      await kts.k(['patch', 'configmap', 'watched', '-p', '{"data":{"x":"2"}}']);
+      await waitFor(() => out.includes('2\n'), 10_000, () => out);
+      assert.deepEqual(out.trim().split('\n'), ['1', '2']);
+    } finally {
+      child.kill();
+    }
+  });
+
+  test('--watch with table output prints rows as they change', async () => {
+    const child = spawn(KUBECTL, ['get', 'configmaps', '--watch', '-l', 'w=t'], { env: { ...process.env, KUBECONFIG: kts.kubeconfig } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      await kts.k(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'wt', labels: { w: 't' } } }));
+      await waitFor(() => /\nwt\s+0\s+\d+s/.test('\n' + out), 10_000, () => out);
+      await kts.k(['patch', 'configmap', 'wt', '-p', '{"data":{"k":"v"}}']);
+      await waitFor(() => /\nwt\s+1\s+\d+s/.test('\n' + out), 10_000, () => out);
+      assert.match(out, /^NAME\s+DATA\s+AGE\n/);
+    } finally {
+      child.kill();
+    }
+  });
+
+  test('--chunk-size pages through a large list', async () => {
+    const docs = Array.from({ length: 25 }, (_, i) => CM(`page-${String(i).padStart(2, '0')}`, 'default', { i: String(i) }));
+    await kts.k(['create', '-f', '-'], docs.join('\n'));
+    const out = await kts.k(['get', 'cm', '-l', 'app=demo', '--chunk-size=4', '-o', 'name', '-v=6']);
+    const names = out
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('configmap/page-'));
+    assert.equal(names.length, 25);
+    const r = await kts.kubectl(['get', 'cm', '--chunk-size=5', '-v=6']);
+    assert.equal(r.code, 0);
+    const pages = (r.stderr.match(/GET https:\/\/\S+configmaps\?\S*limit=5/g) ?? []).length;
+    const conts = (r.stderr.match(/GET https:\/\/\S+configmaps\?continue=/g) ?? []).length;
+    assert.equal(pages, 1 + conts);
+    assert.ok(conts >= 4, r.stderr);
+  });
+
+  test('delete removes objects', async () => {
+    assert.equal((await kts.k(['delete', 'configmap', 'cm3'])).trim(), 'configmap "cm3" deleted');
+    const r = await kts.kubectl(['get', 'configmap', 'cm3']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Error from server \(NotFound\): configmaps "cm3" not found/);
+    assert.match((await kts.k(['delete', 'deployment', 'web'])).trim(), /^deployment\.apps "web" deleted$/);
+    const all = await kts.k(['delete', 'cm', '-l', 'app=demo']);
+    assert.match(all, /configmap "page-00" deleted/);
+  });
+});
+
+async function waitFor(cond: () => boolean, ms: number, what: () => string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out; got: ${what()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
