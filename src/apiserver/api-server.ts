@@ -17,6 +17,8 @@ import { WatchCache, type CachedObject } from './watch-cache.js';
 import { resourcePrefix, nowRFC3339, newUID } from './objects.js';
 import { KUBERNETES_VERSION } from '../version.js';
 import { OpenAPIv3 } from './openapi/v3.js';
+import { newServiceAllocation, seedServiceAllocation, serviceHooks, type ServiceAllocation } from './services.js';
+import type { ResourceHooks } from './rest.js';
 
 export interface UserInfo {
   name: string;
@@ -48,6 +50,8 @@ export interface ApiServerOptions {
   /** host:port advertised in /api serverAddressByClientCIDRs. */
   serverAddress?: string;
   registry?: ResourceRegistry;
+  /** Service ClusterIP range (default 10.43.0.0/16). */
+  serviceCIDR?: string;
 }
 
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz', '/version/']);
@@ -63,6 +67,8 @@ export class ApiServer {
   private rests = new Map<ResourceInfo, ResourceRest>();
   private serverAddress: string;
   private openapi: OpenAPIv3;
+  readonly services: ServiceAllocation;
+  private serviceHooks: ResourceHooks;
   private ready = false;
   private compactTimer: NodeJS.Timeout | undefined;
 
@@ -71,6 +77,8 @@ export class ApiServer {
     this.registry = opts.registry ?? new ResourceRegistry();
     this.serverAddress = opts.serverAddress ?? '127.0.0.1:6443';
     this.openapi = new OpenAPIv3(this.registry);
+    this.services = newServiceAllocation(opts.serviceCIDR);
+    this.serviceHooks = serviceHooks(this.services);
   }
 
   setServerAddress(addr: string): void {
@@ -79,7 +87,10 @@ export class ApiServer {
 
   async start(): Promise<void> {
     for (const r of this.registry.all()) await this.ensureCache(r);
+    const svcInfo = this.registry.get('', 'v1', 'services')!;
+    seedServiceAllocation(this.services, this.cacheFor(svcInfo).list().map((c) => c.obj));
     await this.ensureSystemNamespaces();
+    await this.ensureKubernetesService();
     this.startCompaction();
     this.ready = true;
   }
@@ -116,6 +127,7 @@ export class ApiServer {
     if (!r) {
       r = new ResourceRest(
         {
+          hooksFor: (i) => (i.group === '' && i.resource === 'services' ? this.serviceHooks : undefined),
           store: this.store,
           cacheFor: (i) => this.cacheFor(i),
           namespaceState: (ns) => this.namespaceState(ns),
@@ -145,6 +157,27 @@ export class ApiServer {
       } catch (e) {
         if (!(e instanceof ApiError && e.code === 409)) throw e;
       }
+    }
+  }
+
+  /** The `kubernetes` Service in `default`: the API server's in-cluster address. */
+  private async ensureKubernetesService(): Promise<void> {
+    const info = this.registry.get('', 'v1', 'services')!;
+    if (this.cacheFor(info).get(`${resourcePrefix(info)}default/kubernetes`)) return;
+    const ip = this.services.ips.first();
+    try {
+      await this.rest(info).create(
+        'default',
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+          spec: { type: 'ClusterIP', clusterIP: ip, clusterIPs: [ip], ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], sessionAffinity: 'None' },
+        },
+        { dryRun: false },
+      );
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 409)) throw e;
     }
   }
 

@@ -2,6 +2,7 @@
 
 import YAML from 'yaml';
 import { badRequest, notAcceptable, unsupportedMediaType } from './errors.js';
+import { decodeKubernetesProtobuf, ProtobufDecodeError, KUBERNETES_PROTOBUF_CONTENT_TYPE } from '../api/protobuf/decode.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -72,6 +73,14 @@ export function decodeBody(body: Buffer, contentType: string | undefined): any {
       return YAML.parse(text, { strict: true, uniqueKeys: true });
     } catch (e) {
       throw badRequest(`error converting YAML to JSON: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  if (ct === KUBERNETES_PROTOBUF_CONTENT_TYPE) {
+    try {
+      return decodeKubernetesProtobuf(body);
+    } catch (e) {
+      if (e instanceof ProtobufDecodeError) throw badRequest(e.message);
+      throw e;
     }
   }
   throw unsupportedMediaType(ct);

@@ -119,7 +119,7 @@ export function tooLarge(limit: number): ApiError {
 }
 
 export function unsupportedMediaType(contentType: string): ApiError {
-  return failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml${contentType ? '' : ''}`);
+  return failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
 }
 
 export function notAcceptable(): ApiError {

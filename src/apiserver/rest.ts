@@ -5,7 +5,7 @@
 
 import type { ResourceInfo } from '../api/registry.js';
 import { apiVersionOf } from '../api/registry.js';
-import { applyDefaults } from '../api/defaults/index.js';
+import { applyDefaults, prepareNamespaceForCreate } from '../api/defaults/index.js';
 import { validate } from '../api/validation/index.js';
 import { fieldErrorMessage, invalidMessage } from '../api/validation/errors.js';
 import type { FieldError } from '../api/validation/errors.js';
@@ -51,7 +51,18 @@ export interface WatchSink {
   end(): void;
 }
 
+/** Per-resource behaviour around writes (allocation, release), as upstream's REST strategies add. */
+export interface ResourceHooks {
+  /** Called after validation; push undo steps for a write that then fails. */
+  beforeCreate?(obj: any, undo: Array<() => void>): void;
+  beforeUpdate?(next: any, old: any, undo: Array<() => void>): void;
+  afterUpdate?(next: any, old: any): void;
+  /** Called once the object is gone from the store. */
+  afterDelete?(obj: any): void;
+}
+
 export interface RestContext {
+  hooksFor(info: ResourceInfo): ResourceHooks | undefined;
   store: Store;
   cacheFor(info: ResourceInfo): WatchCache;
   /** Checks that a namespace exists and is not terminating (for creates). */
@@ -264,6 +275,8 @@ export class ResourceRest {
     if (cont) {
       if (rvParam) throw badRequest('specifying resource version is not allowed when using continue');
       const t = decodeContinue(cont);
+      // Nothing under this resource changed since the first page: the cache is that snapshot.
+      if (this.cache.revision <= t.rv) return this.pagedFromCache(prefix, t.rv, prefix + t.start, limit, sel, filter);
       return this.pagedFromStore(prefix, t.rv, prefix + t.start, limit, sel, filter);
     }
     const rv = parseRV(rvParam);
@@ -277,7 +290,8 @@ export class ResourceRest {
     }
     // Paginated consistent reads go to the store, so later pages read the same snapshot.
     if (limit > 0 && (rv === undefined || (rv !== 0 && rvMatch !== 'NotOlderThan'))) {
-      return this.pagedFromStore(prefix, rv ?? current, prefix, limit, sel, filter);
+      if (rv === undefined || this.cache.revision <= rv) return this.pagedFromCache(prefix, rv ?? current, prefix, limit, sel, filter);
+      return this.pagedFromStore(prefix, rv, prefix, limit, sel, filter);
     }
     let items: CachedObject[];
     if (sel.name !== undefined && (!info.namespaced || ns)) {
@@ -295,6 +309,31 @@ export class ResourceRest {
     if (c.obj.apiVersion === apiVersionOf(this.info) && c.obj.kind === this.info.kind) return c;
     const { obj, json } = servedJSON(this.info, c);
     return { ...c, obj, json };
+  }
+
+  /** A page from the watch cache, valid when the cache holds the state at `revision`. */
+  private pagedFromCache(prefix: string, revision: number, startKey: string, limit: number, sel: Selectors, filter: (o: any) => boolean): RestResult {
+    const all = this.cache.list(prefix);
+    let lo = 0;
+    let hi = all.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (all[mid].key < startKey) lo = mid + 1;
+      else hi = mid;
+    }
+    const filtering = !!(sel.label || sel.field);
+    const items: CachedObject[] = [];
+    let i = lo;
+    for (; i < all.length && items.length < limit; i++) {
+      if (!filtering || filter(all[i].obj)) items.push(this.served(all[i]));
+    }
+    const meta: ListMeta = { resourceVersion: String(revision) };
+    // More only if some later object would be listed (with selectors: any later key, as upstream).
+    if (items.length === limit && i < all.length) {
+      meta.continue = encodeContinue(revision, items[items.length - 1].key.slice(prefix.length) + '\u0000');
+      if (!filtering) meta.remainingItemCount = all.length - i;
+    }
+    return { type: 'list', items, meta };
   }
 
   private async pagedFromStore(
@@ -478,6 +517,7 @@ export class ResourceRest {
     meta.uid = newUID();
     meta.creationTimestamp = nowRFC3339();
     applyDefaults(info, body);
+    if (info.group === '' && info.resource === 'namespaces') prepareNamespaceForCreate(body);
     const errs = validate(info, body);
     if (errs.length) throwInvalid(info, name, errs);
     this.checkNamespace(meta.namespace, name);
@@ -487,14 +527,19 @@ export class ResourceRest {
     if (info.generation) meta.generation = 1;
     else delete meta.generation;
     initialStatus(info, body);
-    if (opts.dryRun) {
-      if (this.cache.get(this.key(meta.namespace, name))) throw alreadyExists(info.group, info.resource, name);
-      return { type: 'object', status: 201, obj: body };
-    }
+    if (this.cache.get(this.key(meta.namespace ?? '', name))) throw alreadyExists(info.group, info.resource, name);
+    const undo: Array<() => void> = [];
+    const hooks = this.ctx.hooksFor(info);
     try {
+      hooks?.beforeCreate?.(body, undo);
+      if (opts.dryRun) {
+        for (const u of undo) u();
+        return { type: 'object', status: 201, obj: body };
+      }
       const kv = await this.ctx.store.create(this.key(meta.namespace ?? '', name), encodeForStore(body));
       meta.resourceVersion = String(kv.modRevision);
     } catch (e) {
+      for (const u of undo) u();
       storeErrorToApi(info, name, e);
     }
     return { type: 'object', status: 201, obj: body };
@@ -598,26 +643,34 @@ export class ResourceRest {
     }
 
     m.resourceVersion = String(cur.rev);
-    if (deepEqualJSON(next, old)) {
+    const hooks = this.ctx.hooksFor(info);
+    const undo: Array<() => void> = [];
+    if (subresource === '') hooks?.beforeUpdate?.(next, old, undo);
+    if (deepEqualJSON(next, old) || opts.dryRun) {
+      for (const u of undo) u();
       return { type: 'object', status: 200, obj: next };
     }
-    if (opts.dryRun) return { type: 'object', status: 200, obj: next };
 
     // An object being deleted whose last finalizer is gone is deleted now.
     if (this.readyToDelete(next)) {
       try {
         await this.ctx.store.delete(this.key(ns, name), cur.rev);
       } catch (e) {
+        for (const u of undo) u();
         storeErrorToApi(info, name, e);
       }
+      for (const u of undo) u();
+      hooks?.afterDelete?.(old);
       return { type: 'object', status: 200, obj: next };
     }
     try {
       const kv = await this.ctx.store.update(this.key(ns, name), encodeForStore(next), cur.rev);
       m.resourceVersion = String(kv.modRevision);
     } catch (e) {
+      for (const u of undo) u();
       storeErrorToApi(info, name, e);
     }
+    hooks?.afterUpdate?.(next, old);
     return { type: 'object', status: 200, obj: next };
   }
 
@@ -749,6 +802,7 @@ export class ResourceRest {
       } catch (e) {
         storeErrorToApi(info, name, e);
       }
+      this.ctx.hooksFor(info)?.afterDelete?.(obj);
     }
     if (isPod || (info.group === '' && info.resource === 'services')) {
       return { type: 'object', status: 200, obj: asServed(info, obj) };

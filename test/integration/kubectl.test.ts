@@ -154,12 +154,16 @@ describe('kubectl against kts', () => {
   });
 
   test('invalid names are refused with the usual message', async () => {
-    const r = await kts.kubectl(['create', 'configmap', 'Bad_Name']);
+    const r = await kts.kubectl(['create', '-f', '-'], { input: CM('Bad_Name') });
     assert.notEqual(r.code, 0);
     assert.match(
       r.stderr,
-      /The ConfigMap "Bad_Name" is invalid: metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '\.', and must start and end with an alphanumeric character/,
+      /The ConfigMap "Bad_Name" is invalid: metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '\.', and must start and end with an alphanumeric character \(e\.g\. 'example\.com', regex used for validation is/,
     );
+    // The typed `create configmap` path (protobuf body) wraps the same Status.
+    const typed = await kts.kubectl(['create', 'configmap', 'Bad_Name']);
+    assert.notEqual(typed.code, 0);
+    assert.match(typed.stderr, /error: failed to create configmap: ConfigMap "Bad_Name" is invalid: metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
     const ns = await kts.kubectl(['create', 'namespace', 'Bad.ns']);
     assert.notEqual(ns.code, 0);
     assert.match(ns.stderr, /The Namespace "Bad\.ns" is invalid: metadata\.name: Invalid value: "Bad\.ns": a lowercase RFC 1123 label must consist of/);
@@ -179,6 +183,24 @@ describe('kubectl against kts', () => {
     assert.notEqual(gone.code, 0);
     assert.match(gone.stderr, /namespaces "team-a" not found/);
     assert.equal((await kts.k(['get', 'cm', '-A', '--field-selector', 'metadata.namespace=team-a', '-o', 'name'])).trim(), '');
+  });
+
+  test('services get ClusterIPs and NodePorts allocated', async () => {
+    const k8s = await kts.k(['get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP} {.spec.ports[0].port}']);
+    assert.equal(k8s, '10.43.0.1 443');
+    assert.equal((await kts.k(['create', 'service', 'nodeport', 'np', '--tcp=80:8080'])).trim(), 'service/np created');
+    const np = JSON.parse(await kts.k(['get', 'svc', 'np', '-o', 'json']));
+    assert.match(np.spec.clusterIP, /^10\.43\.\d+\.\d+$/);
+    assert.notEqual(np.spec.clusterIP, '10.43.0.1');
+    assert.ok(np.spec.ports[0].nodePort >= 30000 && np.spec.ports[0].nodePort <= 32767);
+    const table = await kts.k(['get', 'svc', 'np']);
+    assert.match(table, new RegExp(`\\nnp\\s+NodePort\\s+${np.spec.clusterIP.replace(/\./g, '\\.')}\\s+<none>\\s+80:${np.spec.ports[0].nodePort}/TCP\\s+\\d+s\\n`));
+    const dup = await kts.kubectl(['create', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'dup' }, spec: { clusterIP: np.spec.clusterIP, ports: [{ port: 80 }] } }),
+    });
+    assert.notEqual(dup.code, 0);
+    assert.match(dup.stderr, /The Service "dup" is invalid: spec\.clusterIPs: Invalid value: \[\]string\{"10\.43\.\d+\.\d+"\}: failed to allocate IP 10\.43\.\d+\.\d+: provided IP is already allocated/);
+    await kts.k(['delete', 'svc', 'np']);
   });
 
   test('get all shows the workload kinds', async () => {

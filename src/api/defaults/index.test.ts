@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BUILTIN_RESOURCES, type ResourceInfo } from '../registry.js';
-import { applyDefaults } from './index.js';
+import { applyDefaults, prepareNamespaceForCreate } from './index.js';
 
 function info(group: string, kind: string, version?: string): ResourceInfo {
   const r = BUILTIN_RESOURCES.find((x) => x.group === group && x.kind === kind && (!version || x.version === version));
@@ -246,10 +246,11 @@ test('cronjob defaults', () => {
 test('namespace, secret, pvc, pv, storage class, role binding', () => {
   const ns = defaulted('', 'Namespace', { metadata: { name: 'team-a' } });
   assert.deepEqual(ns.metadata.labels, { 'kubernetes.io/metadata.name': 'team-a' });
-  assert.deepEqual(ns.spec.finalizers, ['kubernetes']);
-  // on update (uid known) a removed finalizer is not re-added
-  const nsUpd = defaulted('', 'Namespace', { metadata: { name: 'team-a', uid: 'u' }, spec: { finalizers: [] } });
-  assert.deepEqual(nsUpd.spec.finalizers, []);
+  // the `kubernetes` finalizer is a create-time step, not a default, so a removed one is not re-added
+  assert.equal(ns.spec?.finalizers, undefined);
+  const created = { metadata: { name: 'x' } } as any;
+  prepareNamespaceForCreate(created);
+  assert.deepEqual(created.spec.finalizers, ['kubernetes']);
 
   const sec = defaulted('', 'Secret', { metadata: { name: 's' }, stringData: { password: 'hunter2' }, data: { user: 'YWRtaW4=' } });
   assert.deepEqual(sec, { metadata: { name: 's' }, type: 'Opaque', data: { user: 'YWRtaW4=', password: 'aHVudGVyMg==' } });

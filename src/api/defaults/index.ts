@@ -448,12 +448,12 @@ function defaultNamespace(ns: Obj): void {
     const labels = ensure(meta, 'labels');
     labels['kubernetes.io/metadata.name'] = meta.name;
   }
-  // On create (no uid yet) the `kubernetes` finalizer is required; it may be removed later.
-  if (unset(meta.uid)) {
-    const spec = ensure(ns, 'spec');
-    const fins: unknown[] = Array.isArray(spec.finalizers) ? spec.finalizers : [];
-    if (!fins.includes('kubernetes')) spec.finalizers = [...fins, 'kubernetes'];
-  }
+}
+
+/** What a new Namespace always gets (upstream's create strategy, not defaulting): the `kubernetes` finalizer. */
+export function prepareNamespaceForCreate(ns: Obj): void {
+  const spec = ensure(ns, 'spec');
+  spec.finalizers = ['kubernetes'];
 }
 
 function defaultEndpoints(ep: Obj): void {

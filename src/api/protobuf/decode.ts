@@ -370,17 +370,6 @@ function messageBytes(list: WireValue[], where: string): Uint8Array[] {
 // ---------------------------------------------------------------------------
 // messages
 
-/** Decodes one value of a (scalar or message) type from its bytes / wire value. */
-function decodeValueBytes(type: string, b: Uint8Array, depth: number): unknown {
-  if (type === 'string') return utf8(b);
-  if (type === 'bytes') return base64(b);
-  if (SCALAR_TYPES.has(type)) {
-    // a map value of a numeric type arrives as a nested wire value; handled in decodeMap
-    throw new ProtobufDecodeError(`internal: unexpected scalar ${type}`);
-  }
-  return decodeMessage(b, type, depth);
-}
-
 /**
  * Decodes a message of the given schema name into its JSON form. Exported for
  * tests and for callers that know the type of a bare (envelope-less) message.
@@ -468,7 +457,7 @@ function decodeMap(type: string, list: WireValue[], where: string, depth: number
   const comma = type.indexOf(',');
   const keyType = type.slice(4, comma);
   const valueType = type.slice(comma + 1, -1);
-  const out: Record<string, unknown> = {};
+  const entries = new Map<string, unknown>();
   for (const entry of messageBytes(list, where)) {
     const ef = parseFields(entry);
     const kl = ef.get(1);
@@ -489,8 +478,12 @@ function decodeMap(type: string, list: WireValue[], where: string, depth: number
     } else {
       value = decodeMessage(vl && vl.length > 0 ? concat(messageBytes(vl, `${where}[${key}]`)) : new Uint8Array(0), valueType, depth + 1);
     }
-    // Object.defineProperty keeps a "__proto__" key an ordinary property
-    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    entries.set(key, value);
+  }
+  // Go writes map keys sorted; Object.defineProperty keeps a "__proto__" key an ordinary property.
+  const out: Record<string, unknown> = {};
+  for (const key of [...entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    Object.defineProperty(out, key, { value: entries.get(key), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
