@@ -3,7 +3,8 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startKts, KUBECTL, type KtsProcess } from './harness.js';
+import { existsSync } from 'node:fs';
+import { startKts, KUBECTL, run, type KtsProcess } from './harness.js';
 
 let kts: KtsProcess;
 
@@ -106,6 +107,16 @@ describe('kubectl against kts', () => {
     const wide = await kts.k(['get', 'deployment', 'web', '-o', 'wide']);
     assert.match(wide, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR\n/);
     assert.match(wide, /\nweb\s+0\/3\s+0\s+0\s+\d+s\s+main\s+busybox:1\.37\s+app=web\n/);
+  });
+
+  test('scale goes through the scale subresource', async () => {
+    assert.equal((await kts.k(['scale', 'deployment', 'web', '--replicas=5'])).trim(), 'deployment.apps/web scaled');
+    assert.equal(await kts.k(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas} {.metadata.generation}']), '5 3');
+    const scale = JSON.parse(await kts.k(['get', '--raw', '/apis/apps/v1/namespaces/default/deployments/web/scale']));
+    assert.equal(scale.kind, 'Scale');
+    assert.equal(scale.spec.replicas, 5);
+    assert.equal(scale.status.selector, 'app=web');
+    await kts.k(['scale', 'deployment', 'web', '--replicas=3']);
   });
 
   test('describe shows the object', async () => {
@@ -267,6 +278,26 @@ describe('kubectl against kts', () => {
     assert.match((await kts.k(['delete', 'deployment', 'web'])).trim(), /^deployment\.apps "web" deleted$/);
     const all = await kts.k(['delete', 'cm', '-l', 'app=demo']);
     assert.match(all, /configmap "page-00" deleted/);
+  });
+});
+
+const KUBECTL_133 = '/usr/lib/google-cloud-sdk/bin/kubectl.1.33';
+
+describe('kubectl 1.33 against kts', { skip: !existsSync(KUBECTL_133) && 'kubectl 1.33 is not installed' }, () => {
+  test('everyday commands work with the next client version too', async () => {
+    const env = { ...process.env, KUBECONFIG: kts.kubeconfig };
+    const k = async (args: string[], input?: string) => {
+      const r = await run(KUBECTL_133, args, { env, input });
+      assert.equal(r.code, 0, `kubectl 1.33 ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
+    assert.match(await k(['version']), /Server Version: v1\.32\.\d+\+kts/);
+    assert.equal((await k(['create', 'namespace', 'k133'])).trim(), 'namespace/k133 created');
+    assert.equal((await k(['-n', 'k133', 'apply', '-f', '-'], DEPLOY('d133'))).trim(), 'deployment.apps/d133 created');
+    assert.equal((await k(['-n', 'k133', 'create', 'configmap', 'c', '--from-literal=a=b'])).trim(), 'configmap/c created');
+    assert.match(await k(['-n', 'k133', 'get', 'deploy,cm']), /deployment\.apps\/d133\s+0\/2/);
+    assert.match(await k(['api-resources']), /\ndeployments\s+deploy\s+apps\/v1\s+true\s+Deployment\n/);
+    assert.equal((await k(['delete', 'namespace', 'k133'])).trim(), 'namespace "k133" deleted');
   });
 });
 
