@@ -10,13 +10,15 @@ import { labelSelectorToString, selectorFromLabelSelectorObject } from '../api/l
 import type { Store } from '../storage/types.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { decodeBody, negotiate, requireObject, type ResponseShape } from './codec.js';
-import { ApiError, internalError, methodNotSupported, resourceNotFound, unauthorized, badRequest } from './errors.js';
+import { ApiError, internalError, methodNotSupported, resourceNotFound, unauthorized, badRequest, notAcceptable } from './errors.js';
+import YAML from 'yaml';
 import { parseRequestInfo, type ResourceRequest } from './request-info.js';
 import { ResourceRest, writeOptions, type RestResult, type WatchSink } from './rest.js';
 import { WatchCache, type CachedObject } from './watch-cache.js';
 import { resourcePrefix, nowRFC3339, newUID } from './objects.js';
 import { KUBERNETES_VERSION } from '../version.js';
 import { OpenAPIv3 } from './openapi/v3.js';
+import { OpenAPIv2 } from './openapi/v2.js';
 import { newServiceAllocation, seedServiceAllocation, serviceHooks, type ServiceAllocation } from './services.js';
 import type { ResourceHooks } from './rest.js';
 
@@ -38,6 +40,7 @@ export interface ApiRequest {
 
 export type ApiResponse =
   | { status: number; contentType: string; body: string }
+  | { status: number; contentType: string; bytes: Uint8Array }
   | { status: number; contentType: string; stream: (out: StreamOut) => () => void };
 
 export interface StreamOut {
@@ -56,6 +59,10 @@ export interface ApiServerOptions {
 
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz', '/version/']);
 
+function yamlResponse(status: number, body: unknown): ApiResponse {
+  return { status, contentType: 'application/yaml', body: YAML.stringify(body) };
+}
+
 function json(status: number, body: unknown): ApiResponse {
   return { status, contentType: 'application/json', body: JSON.stringify(body) };
 }
@@ -67,6 +74,7 @@ export class ApiServer {
   private rests = new Map<ResourceInfo, ResourceRest>();
   private serverAddress: string;
   private openapi: OpenAPIv3;
+  private openapiV2: OpenAPIv2 | undefined;
   readonly services: ServiceAllocation;
   private serviceHooks: ResourceHooks;
   private ready = false;
@@ -218,6 +226,11 @@ export class ApiServer {
     if (!req.user && !PUBLIC_PATHS.has(path)) {
       throw unauthorized();
     }
+    if (path === '/openapi/v2') {
+      if (req.method !== 'GET') throw methodNotSupported();
+      const d = (this.openapiV2 ??= new OpenAPIv2(this.registry)).forAccept(req.headers.accept);
+      return typeof d.body === 'string' ? { status: 200, contentType: d.contentType, body: d.body } : { status: 200, contentType: d.contentType, bytes: d.body };
+    }
     if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
       if (req.method !== 'GET') throw methodNotSupported();
       if (path === '/openapi/v3') return json(200, this.openapi.root());
@@ -287,6 +300,10 @@ export class ApiServer {
     const sub = ri.resource === 'namespaces' && !ri.name && ri.namespacedPath ? '' : ri.subresource;
     const verb = ri.resource === 'namespaces' && ri.namespacedPath && !ri.name && ri.verb === 'list' ? 'get' : ri.verb === 'deletecollection' && name ? 'delete' : ri.verb;
     if (sub && !info.subresources.some((s) => s.name === sub)) throw resourceNotFound();
+    // A namespaced resource's all-namespaces path serves only list and watch.
+    if (info.namespaced && !ri.namespacedPath && verb !== 'list' && verb !== 'watch') throw methodNotSupported();
+    // Writes to an item need its name.
+    if (!name && (verb === 'update' || verb === 'patch' || (verb === 'get' && sub))) throw methodNotSupported();
     const allowed = sub ? info.subresources.find((s) => s.name === sub)!.verbs : info.verbs;
     const verbForCheck = verb === 'list' || verb === 'watch' ? verb : verb;
     if (!allowed.includes(verbForCheck as any)) throw methodNotSupported();
@@ -322,20 +339,20 @@ export class ApiServer {
         result = await rest.create(ns, body(), writeOptions(q));
         break;
       case 'update':
-        result = await rest.update(ns, name, body(), sub, writeOptions(q));
+        result = await rest.update(ns, name, body(), sub, writeOptions(q, 'UpdateOptions'));
         break;
       case 'patch':
         if (!req.body || req.body.length === 0) throw badRequest('the request body is empty');
-        result = await rest.patch(ns, name, req.body, req.headers.contentType ?? '', sub, writeOptions(q));
+        result = await rest.patch(ns, name, req.body, req.headers.contentType ?? '', sub, writeOptions(q, 'PatchOptions'));
         break;
       case 'delete': {
         const opts = req.body && req.body.length > 0 ? requireObject(decodeBody(req.body, req.headers.contentType)) : deleteOptionsFromQuery(q);
-        result = await rest.delete(ns, name, opts, writeOptions(q));
+        result = await rest.delete(ns, name, opts, writeOptions(q, 'DeleteOptions'));
         break;
       }
       case 'deletecollection': {
         const opts = req.body && req.body.length > 0 ? requireObject(decodeBody(req.body, req.headers.contentType)) : deleteOptionsFromQuery(q);
-        result = await rest.deleteCollection(ns, q, opts, writeOptions(q));
+        result = await rest.deleteCollection(ns, q, opts, writeOptions(q, 'DeleteOptions'));
         break;
       }
       default:
@@ -402,8 +419,10 @@ export class ApiServer {
           return json(result.status, this.table(info, items, shape.version, { resourceVersion: result.obj.metadata?.resourceVersion }, include));
         }
         if (shape.as === 'PartialObjectMetadata') {
+          if (shape.list) throw notAcceptable();
           return json(result.status, partialMetadata(result.obj, shape.version));
         }
+        if (shape.as === 'object' && shape.yaml) return yamlResponse(result.status, result.obj);
         return { status: result.status, contentType: 'application/json', body: result.json ?? JSON.stringify(result.obj) };
       }
       case 'list': {
@@ -411,12 +430,16 @@ export class ApiServer {
           return json(200, this.table(info, result.items.map((c) => c.obj), shape.version, result.meta, include));
         }
         if (shape.as === 'PartialObjectMetadata') {
+          if (!shape.list) throw notAcceptable();
           return json(200, {
             kind: 'PartialObjectMetadataList',
             apiVersion: `meta.k8s.io/${shape.version}`,
             metadata: result.meta,
             items: result.items.map((c) => partialMetadata(c.obj, shape.version)),
           });
+        }
+        if (shape.as === 'object' && shape.yaml) {
+          return yamlResponse(200, { kind: info.listKind, apiVersion: apiVersionOf(info), metadata: result.meta, items: result.items.map((c) => c.obj) });
         }
         const head = JSON.stringify({ kind: info.listKind, apiVersion: apiVersionOf(info), metadata: result.meta });
         const body = `${head.slice(0, -1)},"items":[${result.items.map((c: CachedObject) => c.json).join(',')}]}`;

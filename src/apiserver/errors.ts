@@ -82,7 +82,7 @@ export function conflict(group: string, resource: string, name: string, why: str
 export const MODIFIED_CONFLICT = 'the object has been modified; please apply your changes to the latest version and try again';
 
 export function invalid(group: string, kind: string, name: string, message: string, causes: StatusCause[]): ApiError {
-  const d: StatusDetails = { name };
+  const d: StatusDetails = name ? { name } : {};
   if (group) d.group = group;
   d.kind = kind;
   d.causes = causes;
@@ -127,7 +127,14 @@ export function notAcceptable(): ApiError {
 }
 
 export function timeout(message: string, retryAfterSeconds = 1): ApiError {
-  return failure(504, 'Timeout', message, { retryAfterSeconds });
+  return failure(504, 'Timeout', `Timeout: ${message}`, { retryAfterSeconds });
+}
+
+/** What client-go's reflector recognises (IsTooLargeResourceVersion) to fall back to a fresh list. */
+export function tooLargeResourceVersion(rv: number, current: number): ApiError {
+  const e = timeout(`Too large resource version: ${rv}, current: ${current}`);
+  e.status.details = { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 };
+  return e;
 }
 
 export function internalError(message: string): ApiError {

@@ -20,6 +20,21 @@ export interface HttpServerOptions {
 type Req = http2.Http2ServerRequest | IncomingMessage;
 type Res = http2.Http2ServerResponse | ServerResponse;
 
+// A connection's certificate does not change: authenticate it once, not per request.
+const userBySocket = new WeakMap<object, UserInfo | null>();
+
+function cachedUser(socket: TLSSocket | undefined): UserInfo | undefined {
+  if (!socket) return undefined;
+  // For HTTP/2 the request's socket is a proxy; key on the session's real socket.
+  const key = ((socket as any).session?.socket ?? socket) as object;
+  let u = userBySocket.get(key);
+  if (u === undefined) {
+    u = userFromCertificate(socket) ?? null;
+    userBySocket.set(key, u);
+  }
+  return u ?? undefined;
+}
+
 /** The user named by a verified client certificate: CN is the name, O the groups. */
 export function userFromCertificate(socket: TLSSocket | undefined): UserInfo | undefined {
   if (!socket || typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
@@ -109,7 +124,7 @@ export class HttpServer {
         }
         body = b;
       }
-      const user = userFromCertificate(req.socket as TLSSocket);
+      const user = cachedUser((req as any).stream?.session?.socket ?? (req.socket as TLSSocket));
       const result = await this.opts.api.handle({
         method,
         path: url.pathname,
@@ -121,6 +136,11 @@ export class HttpServer {
         body,
         user,
       });
+      if ('bytes' in result) {
+        res.writeHead(result.status, { 'content-type': result.contentType, 'cache-control': 'no-cache, private' });
+        res.end(result.bytes);
+        return;
+      }
       if ('body' in result) {
         send(result.status, result.contentType, result.body);
         return;

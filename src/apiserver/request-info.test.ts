@@ -84,7 +84,7 @@ test('subresources: status, scale, log', () => {
   assert.equal(resource(parse('PATCH', '/api/v1/nodes/n1/status')).subresource, 'status');
 });
 
-test('subresource is only the third part; further parts are not part of it (pods/proxy/<path>)', { todo: 'request-info.ts joins every part after the name into subresource ("proxy/a/b"); upstream takes Parts[2] only ("proxy")' }, () => {
+test('subresource is only the third part; further parts are not part of it (pods/proxy/<path>)', () => {
   const ri = resource(parse('GET', '/api/v1/namespaces/default/pods/web/proxy/a/b'));
   assert.equal(ri.subresource, 'proxy');
   assert.equal(ri.name, 'web');
@@ -121,12 +121,12 @@ test('watch: ?watch=true on a collection, legacy /watch/ prefix, watch=false and
   });
 });
 
-test('any watch value other than 0/false turns a collection GET into a watch (Convert_Slice_string_To_bool)', { todo: 'request-info.ts isTrue() accepts only "true" and "1"; upstream treats every value except "0" and "false" (case-insensitive) as true, so ?watch=True is a watch' }, () => {
+test('any watch value other than 0/false turns a collection GET into a watch (Convert_Slice_string_To_bool)', () => {
   assert.equal(resource(parse('GET', '/api/v1/namespaces/default/configmaps', 'watch=True')).verb, 'watch');
   assert.equal(resource(parse('GET', '/api/v1/namespaces/default/configmaps', 'watch=FALSE')).verb, 'list');
 });
 
-test('?watch=true on a named item is still a get upstream', { todo: 'request-info.ts turns GET /pods/web?watch=true into a watch; upstream only reinterprets GET without a name (a named watch uses /watch/ or fieldSelector=metadata.name)' }, () => {
+test('?watch=true on a named item is still a get upstream', () => {
   assert.equal(resource(parse('GET', '/api/v1/namespaces/default/pods/web', 'watch=true')).verb, 'get');
 });
 

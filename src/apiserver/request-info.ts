@@ -20,8 +20,11 @@ export type RequestInfo =
   | { type: 'discovery'; path: 'api' | 'apis' | 'group' | 'groupVersion' | 'coreVersion'; group: string; version: string }
   | { type: 'other'; path: string };
 
+/** Query booleans as upstream converts them: present and not "0"/"false" means true. */
 function isTrue(v: string | null): boolean {
-  return v === 'true' || v === '1';
+  if (v === null) return false;
+  const l = v.toLowerCase();
+  return l !== '0' && l !== 'false';
 }
 
 export function parseRequestInfo(method: string, pathname: string, query: URLSearchParams): RequestInfo {
@@ -67,7 +70,8 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
 
   const resource = rest[0] ?? '';
   const name = rest[1] ?? '';
-  const subresource = rest.slice(2).join('/');
+  // Only the part after the name is the subresource; anything beyond (pods/x/proxy/<path>) is its argument.
+  const subresource = rest[2] ?? '';
 
   let verb: ResourceRequest['verb'];
   switch (method) {
@@ -84,8 +88,8 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
       verb = name ? 'delete' : 'deletecollection';
       break;
     default:
+      // ?watch only turns a collection GET into a watch; a named GET stays a get.
       if (watchPath || (!name && isTrue(query.get('watch')))) verb = 'watch';
-      else if (name && isTrue(query.get('watch'))) verb = 'watch';
       else verb = name ? 'get' : 'list';
   }
   return { type: 'resource', verb, group, version, namespace, resource, name, subresource, namespacedPath };

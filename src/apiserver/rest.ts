@@ -9,6 +9,8 @@ import { applyDefaults, prepareNamespaceForCreate } from '../api/defaults/index.
 import { validate } from '../api/validation/index.js';
 import { fieldErrorMessage, invalidMessage } from '../api/validation/errors.js';
 import type { FieldError } from '../api/validation/errors.js';
+import { parseQuantity } from '../api/validation/quantity.js';
+import { notSupported as fieldNotSupported, forbidden as fieldForbidden, goStringSlice } from '../api/validation/errors.js';
 import { parseLabelSelector, matches as matchesLabels, isEverything as labelsEverything } from '../api/labels.js';
 import { parseFieldSelector, matchesFields, fieldsOf, convertFieldSelector, isEverything as fieldsEverything, requirements } from '../api/fields.js';
 import { SelectorError } from '../api/labels.js';
@@ -28,7 +30,7 @@ import {
   methodNotSupported,
   notFound,
   successStatus,
-  timeout,
+  tooLargeResourceVersion,
 } from './errors.js';
 import { decodeKV, type CachedObject, type CacheEvent, type WatchCache } from './watch-cache.js';
 import { clone, deepEqualJSON, listPrefix, newUID, nowRFC3339, objectKey, randomSuffix, specChanged } from './objects.js';
@@ -119,11 +121,40 @@ function encodeContinue(rv: number, start: string): string {
 function decodeContinue(token: string): ContinueToken {
   try {
     const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (t.v !== 'meta.k8s.io/v1' || typeof t.rv !== 'number' || typeof t.start !== 'string') throw new Error();
+    if (t.v !== 'meta.k8s.io/v1' || typeof t.rv !== 'number' || typeof t.start !== 'string' || t.rv === 0) throw new Error();
     return t;
   } catch {
     throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
   }
+}
+
+/** Upstream's ValidateListOptions, with its separate rules for watches. */
+function validateListOptions(q: URLSearchParams, isWatch: boolean): void {
+  const rv = q.get('resourceVersion') ?? '';
+  const match = q.get('resourceVersionMatch') ?? '';
+  const cont = q.get('continue') ?? '';
+  const sendInitial = q.get('sendInitialEvents');
+  const hasSendInitial = sendInitial !== null && sendInitial !== '';
+  const errs: FieldError[] = [];
+  if (isWatch) {
+    if (hasSendInitial && match !== 'NotOlderThan') {
+      errs.push(fieldForbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'));
+    }
+    if (match !== '') {
+      if (!hasSendInitial) errs.push(fieldForbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
+      if (match !== 'NotOlderThan') errs.push(fieldNotSupported('resourceVersionMatch', match, ['NotOlderThan']));
+      if (cont) errs.push(fieldForbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
+    }
+  } else {
+    if (match !== '') {
+      if (rv === '') errs.push(fieldForbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided'));
+      if (cont) errs.push(fieldForbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
+      if (match !== 'Exact' && match !== 'NotOlderThan') errs.push(fieldNotSupported('resourceVersionMatch', match, ['Exact', 'NotOlderThan', '']));
+      if (match === 'Exact' && rv === '0') errs.push(fieldForbidden('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
+    }
+    if (hasSendInitial) errs.push(fieldForbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list'));
+  }
+  if (errs.length) throwOptionsInvalid('ListOptions', errs);
 }
 
 function parseRV(s: string | null, what = 'resourceVersion'): number | undefined {
@@ -154,22 +185,40 @@ function encodeForStore(obj: any): string {
   return s;
 }
 
+/** Quantity value as a number (precise enough to compare requests with limits). */
+function quantityValue(v: unknown): number {
+  const q = parseQuantity(v);
+  return q ? Number(q.num) / Number(q.den) : 0;
+}
+
+/** The pod's QoS class as upstream computes it: from cpu and memory requests and limits above zero. */
 function podQOSClass(pod: any): string {
   const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
-  let anyRequestsOrLimits = false;
-  let guaranteed = containers.length > 0;
+  const requests: Record<string, number> = {};
+  const limits: Record<string, number> = {};
+  let isGuaranteed = true;
   for (const c of containers) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    for (const r of ['cpu', 'memory']) {
-      if (req[r] !== undefined || lim[r] !== undefined) anyRequestsOrLimits = true;
-      const l = lim[r];
-      const q = req[r] ?? l;
-      if (l === undefined || q !== l) guaranteed = false;
+    for (const [r, v] of Object.entries<unknown>(c.resources?.requests ?? {})) {
+      if (r !== 'cpu' && r !== 'memory') continue;
+      const n = quantityValue(v);
+      if (n > 0) requests[r] = (requests[r] ?? 0) + n;
     }
+    const found = new Set<string>();
+    for (const [r, v] of Object.entries<unknown>(c.resources?.limits ?? {})) {
+      if (r !== 'cpu' && r !== 'memory') continue;
+      const n = quantityValue(v);
+      if (n > 0) {
+        found.add(r);
+        limits[r] = (limits[r] ?? 0) + n;
+      }
+    }
+    if (!found.has('cpu') || !found.has('memory')) isGuaranteed = false;
   }
-  if (!anyRequestsOrLimits) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
+  if (Object.keys(requests).length === 0 && Object.keys(limits).length === 0) return 'BestEffort';
+  if (isGuaranteed) {
+    for (const [r, n] of Object.entries(requests)) if (limits[r] !== n) isGuaranteed = false;
+  }
+  return isGuaranteed && Object.keys(limits).length === 2 ? 'Guaranteed' : 'Burstable';
 }
 
 /** Status a freshly created object starts with (status is not settable on create for most kinds). */
@@ -192,6 +241,17 @@ function initialStatus(info: ResourceInfo, obj: any): void {
     default:
       obj.status = {};
   }
+}
+
+/** 422 for request options (ListOptions, CreateOptions, ...), shaped as upstream's NewInvalid. */
+function throwOptionsInvalid(kind: string, errs: FieldError[]): never {
+  throw invalid(
+    'meta.k8s.io',
+    kind,
+    '',
+    invalidMessage({ group: 'meta.k8s.io', kind }, '', errs),
+    errs.map((e) => ({ reason: e.type, message: fieldErrorMessage(e), field: e.field })),
+  );
 }
 
 function throwInvalid(info: ResourceInfo, name: string, errs: FieldError[]): never {
@@ -225,9 +285,11 @@ export interface WriteOptions {
   fieldManager?: string;
 }
 
-export function writeOptions(q: URLSearchParams): WriteOptions {
+export function writeOptions(q: URLSearchParams, optionsKind = 'CreateOptions'): WriteOptions {
   const dr = q.getAll('dryRun');
-  for (const d of dr) if (d !== 'All') throw badRequest(`Invalid dry run value: ${d}`);
+  if (dr.some((d) => d !== 'All')) {
+    throwOptionsInvalid(optionsKind, [fieldNotSupported('dryRun', goStringSlice(dr), ['All'])]);
+  }
   return { dryRun: dr.length > 0, fieldManager: q.get('fieldManager') ?? undefined };
 }
 
@@ -264,34 +326,29 @@ export class ResourceRest {
     const prefix = listPrefix(info, ns);
     const filter = (obj: any) => selects(info, sel, obj);
 
-    if (rvMatch && rvMatch !== 'Exact' && rvMatch !== 'NotOlderThan') {
-      throw badRequest(`resourceVersionMatch: Unsupported value: "${rvMatch}": supported values: "Exact", "NotOlderThan"`);
-    }
-    if (rvMatch && (rvParam === null || rvParam === '')) {
-      throw invalid('meta.k8s.io', 'ListOptions', '', `resourceVersionMatch is forbidden unless resourceVersion is provided`, [
-        { reason: 'FieldValueForbidden', message: 'Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided', field: 'resourceVersionMatch' },
-      ]);
-    }
+    validateListOptions(q, false);
     if (cont) {
       if (rvParam) throw badRequest('specifying resource version is not allowed when using continue');
       const t = decodeContinue(cont);
       // Nothing under this resource changed since the first page: the cache is that snapshot.
-      if (this.cache.revision <= t.rv) return this.pagedFromCache(prefix, t.rv, prefix + t.start, limit, sel, filter);
-      return this.pagedFromStore(prefix, t.rv, prefix + t.start, limit, sel, filter);
+      // A token at revision -1 (handed out after compaction) continues at the latest revision.
+      const at = t.rv < 0 ? await this.ctx.currentRevision() : t.rv;
+      if (this.cache.revision <= at) return this.pagedFromCache(prefix, at, prefix + t.start, limit, sel, filter);
+      return this.pagedFromStore(prefix, at, prefix + t.start, limit, sel, filter, true);
     }
     const rv = parseRV(rvParam);
     const current = await this.ctx.currentRevision();
     if (rvMatch === 'Exact') {
-      if (rv! > current) throw timeout(`Too large resource version: ${rv}, current: ${current}`);
+      if (rv! > current) throw tooLargeResourceVersion(rv!, current);
       return this.pagedFromStore(prefix, rv!, prefix, limit, sel, filter);
     }
-    if (rv !== undefined && rv > current) {
-      throw timeout(`Too large resource version: ${rv}, current: ${current}`);
-    }
+    if (rv !== undefined && rv > current) throw tooLargeResourceVersion(rv, current);
     // Paginated consistent reads go to the store, so later pages read the same snapshot.
-    if (limit > 0 && (rv === undefined || (rv !== 0 && rvMatch !== 'NotOlderThan'))) {
-      if (rv === undefined || this.cache.revision <= rv) return this.pagedFromCache(prefix, rv ?? current, prefix, limit, sel, filter);
-      return this.pagedFromStore(prefix, rv, prefix, limit, sel, filter);
+    if (limit > 0 && rv !== 0) {
+      // Unset or NotOlderThan: the latest state. A bare resourceVersion (legacy): exactly that revision.
+      const at = rv === undefined || rvMatch === 'NotOlderThan' ? current : rv;
+      if (this.cache.revision <= at) return this.pagedFromCache(prefix, at, prefix, limit, sel, filter);
+      return this.pagedFromStore(prefix, at, prefix, limit, sel, filter);
     }
     let items: CachedObject[];
     if (sel.name !== undefined && (!info.namespaced || ns)) {
@@ -343,6 +400,7 @@ export class ResourceRest {
     limit: number,
     sel: Selectors,
     filter: (o: any) => boolean,
+    paging = false,
   ): Promise<RestResult> {
     const items: CachedObject[] = [];
     let start = startKey;
@@ -373,9 +431,13 @@ export class ResourceRest {
       }
     } catch (e) {
       if (e instanceof StoreError && e.code === 'TooOld') {
-        throw gone(
-          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+        if (!paging) throw gone('The resourceVersion for the provided list is too old.');
+        // As upstream: say why, and hand out a token that continues at the latest revision.
+        const err = gone(
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
         );
+        (err.status.metadata as any).continue = encodeContinue(-1, startKey.slice(prefix.length));
+        throw err;
       }
       throw e;
     }
@@ -389,6 +451,7 @@ export class ResourceRest {
 
   watch(ns: string, name: string, q: URLSearchParams): RestResult {
     const info = this.info;
+    validateListOptions(q, true);
     const sel = parseSelectors(info, q);
     if (name) sel.name = name;
     const rv = parseRV(q.get('resourceVersion'));
@@ -432,7 +495,12 @@ export class ResourceRest {
           } else if (ev.type === 'MODIFIED') {
             if (now && before) send('MODIFIED', ev.object);
             else if (now) send('ADDED', ev.object);
-            else if (before) send('DELETED', ev.object);
+            else if (before) {
+              // Leaving the selection: the last state that matched, at this event's revision.
+              const obj = clone(ev.prev!.obj);
+              obj.metadata.resourceVersion = String(ev.revision);
+              send('DELETED', { key: ev.object.key, obj, json: JSON.stringify(obj), revision: ev.revision });
+            }
           } else if (now || before) {
             send('DELETED', ev.object);
           }
@@ -481,7 +549,7 @@ export class ResourceRest {
   }
 
   /** Checks apiVersion/kind and namespace of a request body against the URL. */
-  private checkBody(body: any, ns: string): void {
+  private checkBody(body: any, ns: string, forUpdate = false): void {
     const info = this.info;
     if (body.apiVersion !== undefined || body.kind !== undefined) {
       const want = apiVersionOf(info);
@@ -499,7 +567,11 @@ export class ResourceRest {
     if (info.namespaced) {
       const bns = body.metadata.namespace;
       if (bns && ns && bns !== ns) {
-        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+        throw badRequest(
+          forUpdate
+            ? `the namespace of the object (${bns}) does not match the namespace on the request (${ns})`
+            : 'the namespace of the provided object does not match the namespace sent on the request',
+        );
       }
       body.metadata.namespace = ns || bns;
     } else if (body.metadata.namespace) {
@@ -514,13 +586,16 @@ export class ResourceRest {
     const meta = body.metadata;
     if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
     const name: string = meta.name ?? '';
+    if (meta.resourceVersion !== undefined && meta.resourceVersion !== '') {
+      throw failure(500, 'InternalError', 'resourceVersion should not be set on objects to be created');
+    }
+    this.checkNamespace(meta.namespace, name);
     meta.uid = newUID();
     meta.creationTimestamp = nowRFC3339();
     applyDefaults(info, body);
     if (info.group === '' && info.resource === 'namespaces') prepareNamespaceForCreate(body);
     const errs = validate(info, body);
     if (errs.length) throwInvalid(info, name, errs);
-    this.checkNamespace(meta.namespace, name);
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
@@ -558,9 +633,9 @@ export class ResourceRest {
    */
   async update(ns: string, name: string, body: any, subresource: string, opts: WriteOptions): Promise<RestResult> {
     const info = this.info;
-    this.checkBody(body, ns);
-    if (body.metadata.name !== undefined && body.metadata.name !== name) {
-      throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+    this.checkBody(body, ns, true);
+    if ((body.metadata.name ?? '') !== name) {
+      throw badRequest(`the name of the object (${body.metadata.name ?? ''}) does not match the name on the URL (${name})`);
     }
     body.metadata.name = name;
     const cur = await this.current(ns, name);
@@ -624,7 +699,9 @@ export class ResourceRest {
     if (subresource === '') applyDefaults(info, next);
     if (info.generation) {
       m.generation = om.generation ?? 1;
-      if (subresource === '' && specChanged(next, old)) m.generation++;
+      // Deployments also bump on annotation changes (they are copied to their ReplicaSets).
+      const annotationsBump = info.group === 'apps' && info.resource === 'deployments' && !deepEqualJSON(m.annotations ?? {}, om.annotations ?? {});
+      if (subresource === '' && (specChanged(next, old) || annotationsBump)) m.generation++;
     } else {
       delete m.generation;
     }
@@ -689,18 +766,18 @@ export class ResourceRest {
   async patch(ns: string, name: string, patchBody: Buffer, contentType: string, subresource: string, opts: WriteOptions): Promise<RestResult> {
     const info = this.info;
     const ct = contentType.split(';')[0].trim().toLowerCase();
-    let patch: any;
-    try {
-      patch = JSON.parse(patchBody.toString('utf8'));
-    } catch (e) {
-      throw badRequest(`error decoding patch: ${(e as Error).message}`);
-    }
     if (!['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].includes(ct)) {
       throw failure(
         415,
         'UnsupportedMediaType',
         `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
       );
+    }
+    let patch: any;
+    try {
+      patch = JSON.parse(patchBody.toString('utf8'));
+    } catch (e) {
+      throw badRequest(`error decoding patch: ${(e as Error).message}`);
     }
     for (let attempt = 0; ; attempt++) {
       const cur = await this.current(ns, name);
@@ -725,7 +802,7 @@ export class ResourceRest {
       if (patched.metadata.name !== undefined && patched.metadata.name !== name) {
         throw badRequest(`the name of the object (${patched.metadata.name}) does not match the name on the URL (${name})`);
       }
-      this.checkBody(patched, ns);
+      this.checkBody(patched, ns, true);
       try {
         return await this.commitUpdate(ns, name, cur, patched, subresource, opts);
       } catch (e) {
@@ -773,10 +850,10 @@ export class ResourceRest {
       }
     }
     if (isNamespace) {
-      if (!m.deletionTimestamp) {
-        m.deletionTimestamp = nowRFC3339();
-        m.deletionGracePeriodSeconds = 0;
+      if (name === 'default' || name === 'kube-system' || name === 'kube-public') {
+        throw forbidden('', 'namespaces', name, 'this namespace may not be deleted');
       }
+      if (!m.deletionTimestamp) m.deletionTimestamp = nowRFC3339();
       next.status = { ...(next.status ?? {}), phase: 'Terminating' };
     }
     const finalizers: string[] = m.finalizers ?? [];
@@ -784,7 +861,7 @@ export class ResourceRest {
     if (mustWait) {
       if (!m.deletionTimestamp) {
         m.deletionTimestamp = nowRFC3339();
-        m.deletionGracePeriodSeconds = 0;
+        if (!isNamespace) m.deletionGracePeriodSeconds = 0;
       }
       if (deepEqualJSON(next, obj)) return { type: 'object', status: 200, obj: this.served({ key: '', obj: next, json: '', revision: cur.rev }).obj };
       if (opts.dryRun) return { type: 'object', status: 200, obj: next };
@@ -809,7 +886,9 @@ export class ResourceRest {
     }
     const d: any = { name, kind: info.resource, uid: obj.metadata.uid };
     if (info.group) d.group = info.group;
-    return { type: 'status', status: 200, body: { ...successStatus(), details: d } };
+    // As upstream's finalizeDelete: a Success Status without a code.
+    const { code: _code, ...st } = successStatus();
+    return { type: 'status', status: 200, body: { ...st, details: d } };
   }
 
   async deleteCollection(ns: string, q: URLSearchParams, options: any, opts: WriteOptions): Promise<RestResult> {

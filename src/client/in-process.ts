@@ -69,6 +69,7 @@ export class InProcessClient {
       user: this.user,
     });
     if ('body' in res) throw new ApiRequestError(res.status, JSON.parse(res.body));
+    if (!('stream' in res)) throw new Error('unexpected binary response');
     const stop = res.stream({
       write: (chunk) => {
         for (const line of chunk.split('\n')) if (line) onEvent(JSON.parse(line));

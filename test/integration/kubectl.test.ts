@@ -119,6 +119,27 @@ describe('kubectl against kts', () => {
     await kts.k(['scale', 'deployment', 'web', '--replicas=3']);
   });
 
+  test('explain prints field docs from the OpenAPI schemas', async () => {
+    const img = await kts.k(['explain', 'pod.spec.containers.image']);
+    assert.match(img, /FIELD:\s+image <string>/);
+    assert.match(img, /Container image name\./);
+    const ports = await kts.k(['explain', 'svc.spec.ports']);
+    assert.match(ports, /port\s+<integer> -required-/);
+    assert.match(ports, /targetPort\s+<IntOrString>/);
+    const rec = await kts.k(['explain', 'deployment', '--recursive']);
+    assert.match(rec, /^GROUP:\s+apps\nKIND:\s+Deployment\nVERSION:\s+v1\n/);
+    assert.match(rec, /\n\s+replicas\s+<integer>\n/);
+  });
+
+  test('a List document is validated on the client from /openapi/v2', async () => {
+    const list = (data: object) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'in-list' }, ...data }] });
+    const bad = await kts.kubectl(['create', '-f', '-'], { input: list({ bogus: 1 }) });
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /unknown field "bogus" in io\.k8s\.api\.core\.v1\.ConfigMap/);
+    assert.equal((await kts.k(['create', '-f', '-'], list({ data: { a: 'b' } }))).trim(), 'configmap/in-list created');
+    await kts.k(['delete', 'cm', 'in-list']);
+  });
+
   test('describe shows the object', async () => {
     const out = await kts.k(['describe', 'configmap', 'cm1']);
     assert.match(out, /^Name:\s+cm1\n/m);

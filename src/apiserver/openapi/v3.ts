@@ -3,13 +3,14 @@
 // REST operations of every resource in the group version, tagged with
 // x-kubernetes-action and x-kubernetes-group-version-kind, and their query
 // parameters (kubectl reads `fieldValidation` on PATCH to decide that the
-// server validates fields). Component schemas are not generated yet.
+// server validates fields), and components.schemas with every type they use.
 
 import { createHash } from 'node:crypto';
 import type { ResourceInfo, ResourceRegistry } from '../../api/registry.js';
 import { groupVersionString } from '../../api/registry.js';
 import { servedGroups } from '../discovery.js';
 import { KUBERNETES_VERSION } from '../../version.js';
+import { schemasForGroupVersion } from './schemas.js';
 
 type Param = { name: string; in: 'query' | 'path'; description: string; required?: boolean; schema: object; uniqueItems?: boolean };
 
@@ -62,8 +63,8 @@ function opId(action: string, r: ResourceInfo, suffix = ''): string {
   return `${action}${cap(gv)}${r.namespaced && action !== 'list' ? 'Namespaced' : ''}${r.kind}${suffix}`;
 }
 
-function operations(r: ResourceInfo, base: string, sub?: { name: string; kind: string; verbs: string[] }) {
-  const gvk = { group: r.group, version: r.version, kind: sub ? sub.kind : r.kind };
+function operations(r: ResourceInfo, base: string, sub?: { name: string; kind: string; verbs: string[]; group?: string; version?: string }) {
+  const gvk = sub ? { group: sub.group ?? r.group, version: sub.version ?? r.version, kind: sub.kind } : { group: r.group, version: r.version, kind: r.kind };
   const ext = (action: string) => ({ 'x-kubernetes-action': action, 'x-kubernetes-group-version-kind': gvk });
   const tags = [r.group ? `${r.group.split('.')[0]}_${r.version}` : `core_${r.version}`];
   const suffix = sub ? sub.name.charAt(0).toUpperCase() + sub.name.slice(1) : '';
@@ -115,7 +116,7 @@ export function groupVersionDocument(registry: ResourceRegistry, group: string, 
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: KUBERNETES_VERSION.gitVersion },
     paths,
-    components: { schemas: {} },
+    components: { schemas: schemasForGroupVersion(group, version, registry) },
   };
 }
 
