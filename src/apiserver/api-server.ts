@@ -307,8 +307,8 @@ export class ApiServer {
     const allowed = sub ? info.subresources.find((s) => s.name === sub)!.verbs : info.verbs;
     const verbForCheck = verb === 'list' || verb === 'watch' ? verb : verb;
     if (!allowed.includes(verbForCheck as any)) throw methodNotSupported();
-    if (sub && sub !== 'status' && sub !== 'finalize' && sub !== 'scale') {
-      // Other subresources (log, exec, binding, eviction, ...) arrive with later components.
+    if (sub && sub !== 'status' && sub !== 'finalize' && sub !== 'scale' && !(sub === 'binding' && info.resource === 'pods' && info.group === '')) {
+      // Other subresources (log, exec, eviction, ...) arrive with later components.
       throw methodNotSupported();
     }
 
@@ -320,6 +320,14 @@ export class ApiServer {
       if (!req.body || req.body.length === 0) throw badRequest('the request body is empty');
       return requireObject(decodeBody(req.body, req.headers.contentType));
     };
+    if ((sub === 'binding' && verb === 'create') || (info.group === '' && info.resource === 'bindings' && verb === 'create')) {
+      const pods = this.rest(this.registry.get('', 'v1', 'pods')!);
+      const binding = body();
+      if (!binding.metadata) binding.metadata = {};
+      if (binding.metadata.namespace && binding.metadata.namespace !== ns) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      result = await pods.bindPod(ns, binding, sub === 'binding' ? name : undefined, writeOptions(q));
+      return this.respond(info, result, shape, q);
+    }
     if (sub === 'scale') {
       result = await this.scale(info, verb, ns, name, req);
       return this.respond(info, result, shape, q);

@@ -812,6 +812,55 @@ export class ResourceRest {
     }
   }
 
+  /**
+   * pods/binding: assigns a pending pod to a node (what the scheduler does).
+   * Sets spec.nodeName and the PodScheduled condition; refuses pods already
+   * assigned or being deleted, as upstream.
+   */
+  async bindPod(ns: string, binding: any, urlName: string | undefined, opts: WriteOptions): Promise<RestResult> {
+    const info = this.info;
+    const name: string = binding?.metadata?.name ?? '';
+    if (urlName !== undefined && name !== urlName) throw badRequest(`name in URL does not match name in Binding object`);
+    const target = binding?.target ?? {};
+    const errs: FieldError[] = [];
+    if (!target.name) errs.push({ type: 'FieldValueRequired', field: 'target.name' });
+    if (target.kind && target.kind !== 'Node') errs.push({ type: 'FieldValueNotSupported', field: 'target.kind', value: target.kind, detail: 'must be empty or Node' });
+    if (errs.length) {
+      throw invalid('', 'Binding', name, invalidMessage('Binding', name, errs), errs.map((e) => ({ reason: e.type, message: fieldErrorMessage(e), field: e.field })));
+    }
+    for (let attempt = 0; ; attempt++) {
+      const cur = await this.current(ns, name);
+      if (!cur) throw notFound(info.group, info.resource, name);
+      const pod = clone(cur.obj);
+      if (pod.metadata.deletionTimestamp) {
+        throw conflict(info.group, 'pods/binding', name, `pod ${name} is being deleted, cannot be assigned to a host`);
+      }
+      if (pod.spec?.nodeName) {
+        throw conflict(info.group, 'pods/binding', name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
+      }
+      pod.spec.nodeName = target.name;
+      const ann = binding.metadata?.annotations;
+      if (ann && Object.keys(ann).length) pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), ...ann };
+      const conditions: any[] = (pod.status ??= {}).conditions ?? [];
+      const now = nowRFC3339();
+      const i = conditions.findIndex((c) => c.type === 'PodScheduled');
+      const cond = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: i >= 0 && conditions[i].status === 'True' ? conditions[i].lastTransitionTime : now };
+      if (i >= 0) conditions[i] = cond;
+      else conditions.push(cond);
+      pod.status.conditions = conditions;
+      if (opts.dryRun) break;
+      try {
+        await this.ctx.store.update(this.key(ns, name), encodeForStore(pod), cur.rev);
+        break;
+      } catch (e) {
+        if (e instanceof StoreError && e.code === 'Conflict' && attempt < 5) continue;
+        storeErrorToApi(info, name, e);
+      }
+    }
+    const { code: _c, ...st } = successStatus();
+    return { type: 'status', status: 201, body: { ...st, code: 201 } };
+  }
+
   async delete(ns: string, name: string, options: any, opts: WriteOptions): Promise<RestResult> {
     const info = this.info;
     const cur = await this.current(ns, name);
