@@ -293,6 +293,37 @@ export function writeOptions(q: URLSearchParams, optionsKind = 'CreateOptions'):
   return { dryRun: dr.length > 0, fieldManager: q.get('fieldManager') ?? undefined };
 }
 
+const ORPHAN = 'orphan';
+const FOREGROUND = 'foregroundDeletion';
+
+/**
+ * The garbage collector's finalizers for a delete's propagation policy, as
+ * upstream's store adds them: Orphan → `orphan`, Foreground →
+ * `foregroundDeletion`, Background → neither. Without a policy, an object
+ * being deleted keeps what it has; ReplicationControllers default to
+ * orphaning as upstream's core/v1 does.
+ */
+function applyPropagationFinalizers(info: ResourceInfo, m: any, options: any): void {
+  let policy: string | undefined = options?.propagationPolicy;
+  if (!policy && options?.orphanDependents !== undefined && options.orphanDependents !== null) policy = options.orphanDependents ? 'Orphan' : 'Background';
+  if (policy && !['Orphan', 'Foreground', 'Background'].includes(policy)) {
+    throw invalid('meta.k8s.io', 'DeleteOptions', '', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan", "nil"`, [
+      { reason: 'FieldValueNotSupported', message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan", "nil"`, field: 'propagationPolicy' },
+    ]);
+  }
+  const had: string[] = m.finalizers ?? [];
+  if (!policy) {
+    if (had.includes(ORPHAN) || had.includes(FOREGROUND) || m.deletionTimestamp) return;
+    if (info.group === '' && info.resource === 'replicationcontrollers') policy = 'Orphan';
+    else return;
+  }
+  let next = had.filter((f) => f !== ORPHAN && f !== FOREGROUND);
+  if (policy === 'Orphan') next = [...next, ORPHAN];
+  else if (policy === 'Foreground') next = [...next, FOREGROUND];
+  if (next.length) m.finalizers = next;
+  else delete m.finalizers;
+}
+
 export class ResourceRest {
   constructor(
     private readonly ctx: RestContext,
@@ -905,6 +936,7 @@ export class ResourceRest {
       if (!m.deletionTimestamp) m.deletionTimestamp = nowRFC3339();
       next.status = { ...(next.status ?? {}), phase: 'Terminating' };
     }
+    applyPropagationFinalizers(info, m, options);
     const finalizers: string[] = m.finalizers ?? [];
     const mustWait = graceful || finalizers.length > 0 || (isNamespace && (next.spec?.finalizers ?? []).length > 0);
     if (mustWait) {
