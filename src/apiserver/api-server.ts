@@ -32,7 +32,7 @@ export interface ApiRequest {
   method: string;
   path: string;
   query: URLSearchParams;
-  headers: { accept?: string; contentType?: string };
+  headers: { accept?: string; contentType?: string; userAgent?: string };
   body?: Buffer;
   /** Authenticated user; undefined for anonymous requests. */
   user?: UserInfo;
@@ -325,7 +325,7 @@ export class ApiServer {
       const binding = body();
       if (!binding.metadata) binding.metadata = {};
       if (binding.metadata.namespace && binding.metadata.namespace !== ns) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
-      result = await pods.bindPod(ns, binding, sub === 'binding' ? name : undefined, writeOptions(q));
+      result = await pods.bindPod(ns, binding, sub === 'binding' ? name : undefined, writeOptions(q, 'CreateOptions', req.headers.userAgent));
       return this.respond(info, result, shape, q);
     }
     if (sub === 'scale') {
@@ -344,23 +344,23 @@ export class ApiServer {
         break;
       case 'create':
         if (name) throw methodNotSupported();
-        result = await rest.create(ns, body(), writeOptions(q));
+        result = await rest.create(ns, body(), writeOptions(q, 'CreateOptions', req.headers.userAgent));
         break;
       case 'update':
-        result = await rest.update(ns, name, body(), sub, writeOptions(q, 'UpdateOptions'));
+        result = await rest.update(ns, name, body(), sub, writeOptions(q, 'UpdateOptions', req.headers.userAgent));
         break;
       case 'patch':
         if (!req.body || req.body.length === 0) throw badRequest('the request body is empty');
-        result = await rest.patch(ns, name, req.body, req.headers.contentType ?? '', sub, writeOptions(q, 'PatchOptions'));
+        result = await rest.patch(ns, name, req.body, req.headers.contentType ?? '', sub, writeOptions(q, 'PatchOptions', req.headers.userAgent));
         break;
       case 'delete': {
         const opts = req.body && req.body.length > 0 ? requireObject(decodeBody(req.body, req.headers.contentType)) : deleteOptionsFromQuery(q);
-        result = await rest.delete(ns, name, opts, writeOptions(q, 'DeleteOptions'));
+        result = await rest.delete(ns, name, opts, writeOptions(q, 'DeleteOptions', req.headers.userAgent));
         break;
       }
       case 'deletecollection': {
         const opts = req.body && req.body.length > 0 ? requireObject(decodeBody(req.body, req.headers.contentType)) : deleteOptionsFromQuery(q);
-        result = await rest.deleteCollection(ns, q, opts, writeOptions(q, 'DeleteOptions'));
+        result = await rest.deleteCollection(ns, q, opts, writeOptions(q, 'DeleteOptions', req.headers.userAgent));
         break;
       }
       default:
@@ -411,7 +411,7 @@ export class ApiServer {
     const next = JSON.parse(JSON.stringify(cur.obj));
     next.spec = { ...(next.spec ?? {}), replicas };
     if (rv) next.metadata.resourceVersion = rv;
-    const res = await rest.update(ns, name, next, '', writeOptions(req.query));
+    const res = await rest.update(ns, name, next, '', writeOptions(req.query, 'UpdateOptions', req.headers.userAgent));
     if (res.type !== 'object') throw new Error('unexpected');
     return { type: 'object', status: 200, obj: toScale(res.obj) };
   }

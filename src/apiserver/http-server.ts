@@ -132,6 +132,7 @@ export class HttpServer {
         headers: {
           accept: header(req, 'accept'),
           contentType: header(req, 'content-type'),
+          userAgent: header(req, 'user-agent'),
         },
         body,
         user,

@@ -15,6 +15,8 @@ import { parseLabelSelector, matches as matchesLabels, isEverything as labelsEve
 import { parseFieldSelector, matchesFields, fieldsOf, convertFieldSelector, isEverything as fieldsEverything, requirements } from '../api/fields.js';
 import { SelectorError } from '../api/labels.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from '../api/patch/index.js';
+import { serverSideApply, updateManagedFields, conflictStatus, ApplyError } from '../api/apply/index.js';
+import YAML from 'yaml';
 import type { Store } from '../storage/types.js';
 import { StoreError } from '../storage/types.js';
 import {
@@ -254,6 +256,11 @@ function throwOptionsInvalid(kind: string, errs: FieldError[]): never {
   );
 }
 
+function setManagedFields(obj: any, entries: unknown[]): void {
+  if (entries.length) obj.metadata.managedFields = entries;
+  else delete obj.metadata.managedFields;
+}
+
 function throwInvalid(info: ResourceInfo, name: string, errs: FieldError[]): never {
   throw invalid(
     info.group,
@@ -282,15 +289,29 @@ function storeErrorToApi(info: ResourceInfo, name: string, e: unknown): never {
 
 export interface WriteOptions {
   dryRun: boolean;
+  /** Who makes the change: the fieldManager parameter, or derived from the User-Agent. */
   fieldManager?: string;
+  /** Server-side apply: take over conflicting fields. */
+  force?: boolean;
+  /** metadata.managedFields is already computed (server-side apply). */
+  managedFieldsSet?: boolean;
 }
 
-export function writeOptions(q: URLSearchParams, optionsKind = 'CreateOptions'): WriteOptions {
+export function writeOptions(q: URLSearchParams, optionsKind = 'CreateOptions', userAgent?: string): WriteOptions {
   const dr = q.getAll('dryRun');
-  if (dr.some((d) => d !== 'All')) {
-    throwOptionsInvalid(optionsKind, [fieldNotSupported('dryRun', goStringSlice(dr), ['All'])]);
-  }
-  return { dryRun: dr.length > 0, fieldManager: q.get('fieldManager') ?? undefined };
+  const errs: FieldError[] = [];
+  if (dr.some((d) => d !== 'All')) errs.push(fieldNotSupported('dryRun', goStringSlice(dr), ['All']));
+  let manager = q.get('fieldManager') ?? '';
+  if (manager.length > 128) errs.push({ type: 'FieldValueTooLong', field: 'fieldManager', value: manager, detail: 'must have at most 128 characters' });
+  if (errs.length) throwOptionsInvalid(optionsKind, errs);
+  // As upstream: without a fieldManager, the User-Agent's product name.
+  if (!manager) manager = (userAgent ?? '').split('/')[0].slice(0, 128);
+  const force = q.get('force');
+  return { dryRun: dr.length > 0, fieldManager: manager, force: force === 'true' || force === '1' };
+}
+
+function nowTime(): string {
+  return nowRFC3339();
 }
 
 const ORPHAN = 'orphan';
@@ -624,6 +645,7 @@ export class ResourceRest {
     meta.uid = newUID();
     meta.creationTimestamp = nowRFC3339();
     applyDefaults(info, body);
+    if (!opts.managedFieldsSet) setManagedFields(body, updateManagedFields(undefined, body, { manager: opts.fieldManager ?? '', time: nowTime(), apiVersion: apiVersionOf(info) }));
     if (info.group === '' && info.resource === 'namespaces') prepareNamespaceForCreate(body);
     const errs = validate(info, body);
     if (errs.length) throwInvalid(info, name, errs);
@@ -728,6 +750,13 @@ export class ResourceRest {
     }
     if (!m.generateName && om.generateName) m.generateName = om.generateName;
     if (subresource === '') applyDefaults(info, next);
+    if (!opts.managedFieldsSet) {
+      if (subresource !== '') next.metadata.managedFields = om.managedFields;
+      setManagedFields(
+        next,
+        updateManagedFields(old, next, { manager: opts.fieldManager ?? '', time: nowTime(), apiVersion: apiVersionOf(info), subresource: subresource || undefined }),
+      );
+    }
     if (info.generation) {
       m.generation = om.generation ?? 1;
       // Deployments also bump on annotation changes (they are copied to their ReplicaSets).
@@ -797,11 +826,15 @@ export class ResourceRest {
   async patch(ns: string, name: string, patchBody: Buffer, contentType: string, subresource: string, opts: WriteOptions): Promise<RestResult> {
     const info = this.info;
     const ct = contentType.split(';')[0].trim().toLowerCase();
+    if (ct === 'application/apply-patch+yaml' || ct === 'application/apply-patch+cbor') {
+      if (ct !== 'application/apply-patch+yaml') throw failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml`);
+      return this.apply(ns, name, patchBody, subresource, opts);
+    }
     if (!['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].includes(ct)) {
       throw failure(
         415,
         'UnsupportedMediaType',
-        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml`,
       );
     }
     let patch: any;
@@ -838,6 +871,62 @@ export class ResourceRest {
         return await this.commitUpdate(ns, name, cur, patched, subresource, opts);
       } catch (e) {
         const retry = e instanceof ApiError && e.code === 409 && e.status.reason === 'Conflict' && prv === undefined && attempt < 5;
+        if (!retry) throw e;
+      }
+    }
+  }
+
+  /** Server-side apply (PATCH application/apply-patch+yaml): creates or merges, tracking field owners. */
+  private async apply(ns: string, name: string, patchBody: Buffer, subresource: string, opts: WriteOptions): Promise<RestResult> {
+    const info = this.info;
+    if (!opts.fieldManager) throw badRequest('PATCH request of type application/apply-patch+yaml requires fieldManager to be specified');
+    let applied: any;
+    try {
+      applied = YAML.parse(patchBody.toString('utf8'), { strict: true, uniqueKeys: true });
+    } catch (e) {
+      throw badRequest(`error decoding YAML: ${(e as Error).message.split('\n')[0]}`);
+    }
+    if (applied === null || typeof applied !== 'object' || Array.isArray(applied)) throw badRequest('the apply configuration must be an object');
+    applied.metadata ??= {};
+    if (applied.metadata.name !== undefined && applied.metadata.name !== name) {
+      throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    if (info.namespaced && applied.metadata.namespace !== undefined && applied.metadata.namespace !== ns) {
+      throw badRequest(`the namespace of the object (${applied.metadata.namespace}) does not match the namespace on the request (${ns})`);
+    }
+    const gvk = { group: info.group, version: info.version, kind: info.kind };
+    for (let attempt = 0; ; attempt++) {
+      const cur = await this.current(ns, name);
+      if (!cur && subresource) throw notFound(info.group, info.resource, name);
+      const live = cur ? asServed(info, clone(cur.obj)) : undefined;
+      let res;
+      try {
+        res = serverSideApply(live, applied, {
+          manager: opts.fieldManager,
+          force: !!opts.force,
+          gvk,
+          time: nowTime(),
+          apiVersion: apiVersionOf(info),
+          subresource: subresource || undefined,
+        });
+      } catch (e) {
+        if (e instanceof PatchError || e instanceof ApplyError) throw failure(e.code, e.reason || 'InternalError', e.message);
+        throw e;
+      }
+      if (res.conflicts) throw new ApiError(conflictStatus(res.conflicts) as any);
+      const obj = res.object;
+      obj.metadata.name = name;
+      const o = { ...opts, managedFieldsSet: true };
+      try {
+        if (!cur) {
+          delete obj.metadata.resourceVersion;
+          return await this.create(ns, obj, o);
+        }
+        delete obj.metadata.resourceVersion;
+        this.checkBody(obj, ns, true);
+        return await this.commitUpdate(ns, name, cur, obj, subresource, o);
+      } catch (e) {
+        const retry = e instanceof ApiError && e.code === 409 && (e.status.reason === 'Conflict' || e.status.reason === 'AlreadyExists') && attempt < 5;
         if (!retry) throw e;
       }
     }

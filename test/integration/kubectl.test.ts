@@ -109,6 +109,27 @@ describe('kubectl against kts', () => {
     assert.match(wide, /\nweb\s+0\/3\s+0\s+0\s+\d+s\s+main\s+busybox:1\.37\s+app=web\n/);
   });
 
+  test('server-side apply: field managers, conflicts and --force-conflicts', async () => {
+    assert.equal((await kts.k(['apply', '--server-side', '-f', '-'], DEPLOY('ssa', 'busybox:1.36', 2))).trim(), 'deployment.apps/ssa serverside-applied');
+    const obj = JSON.parse(await kts.k(['get', 'deploy', 'ssa', '-o', 'json', '--show-managed-fields']));
+    const mine = obj.metadata.managedFields.find((m: any) => m.manager === 'kubectl' && m.operation === 'Apply');
+    assert.ok(mine, JSON.stringify(obj.metadata.managedFields));
+    assert.deepEqual(mine.fieldsV1['f:spec']['f:replicas'], {});
+    // Another manager takes .spec.replicas with a plain update.
+    await kts.k(['patch', 'deploy', 'ssa', '--type=merge', '-p', '{"spec":{"replicas":5}}', '--field-manager=autoscaler']);
+    const r = await kts.kubectl(['apply', '--server-side', '-f', '-'], { input: DEPLOY('ssa', 'busybox:1.36', 3) });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Apply failed with 1 conflict: conflict with "autoscaler" using apps\/v1: \.spec\.replicas/);
+    assert.equal(await kts.k(['get', 'deploy', 'ssa', '-o', 'jsonpath={.spec.replicas}']), '5');
+    await kts.k(['apply', '--server-side', '--force-conflicts', '-f', '-'], DEPLOY('ssa', 'busybox:1.36', 3));
+    assert.equal(await kts.k(['get', 'deploy', 'ssa', '-o', 'jsonpath={.spec.replicas}']), '3');
+    // Dropping a field from the applied configuration removes it.
+    const noPorts = DEPLOY('ssa', 'busybox:1.36', 3).replace(/\n\s+ports:\n\s+- containerPort: 80\n/, '\n');
+    await kts.k(['apply', '--server-side', '-f', '-'], noPorts);
+    assert.equal(await kts.k(['get', 'deploy', 'ssa', '-o', 'jsonpath={.spec.template.spec.containers[0].ports}']), '');
+    await kts.k(['delete', 'deploy', 'ssa']);
+  });
+
   test('scale goes through the scale subresource', async () => {
     assert.equal((await kts.k(['scale', 'deployment', 'web', '--replicas=5'])).trim(), 'deployment.apps/web scaled');
     assert.equal(await kts.k(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas} {.metadata.generation}']), '5 3');
