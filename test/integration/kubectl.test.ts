@@ -3,7 +3,9 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startKts, KUBECTL, run, type KtsProcess } from './harness.js';
 
 let kts: KtsProcess;
@@ -128,6 +130,31 @@ describe('kubectl against kts', () => {
     await kts.k(['apply', '--server-side', '-f', '-'], noPorts);
     assert.equal(await kts.k(['get', 'deploy', 'ssa', '-o', 'jsonpath={.spec.template.spec.containers[0].ports}']), '');
     await kts.k(['delete', 'deploy', 'ssa']);
+  });
+
+  test('apply --prune removes what left the set, and diff shows pending changes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kts-prune-'));
+    try {
+      const write = (n: string, v: string) =>
+        writeFileSync(join(dir, `${n}.json`), JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: n, labels: { set: 'prune' } }, data: { k: v } }));
+      for (const n of ['pa', 'pb', 'pc']) write(n, 'v1');
+      await kts.k(['apply', '-f', dir, '-l', 'set=prune', '--prune']);
+      rmSync(join(dir, 'pc.json'));
+      const out = await kts.k(['apply', '-f', dir, '-l', 'set=prune', '--prune']);
+      assert.match(out, /configmap\/pc pruned/);
+      assert.equal((await kts.k(['get', 'cm', '-l', 'set=prune', '-o', 'name'])).trim(), 'configmap/pa\nconfigmap/pb');
+      const same = await kts.kubectl(['diff', '-f', dir]);
+      assert.equal(same.code, 0, same.stderr);
+      write('pa', 'v2');
+      const changed = await kts.kubectl(['diff', '-f', dir]);
+      assert.equal(changed.code, 1, changed.stderr);
+      assert.match(changed.stdout, /^-\s+k: v1$/m);
+      assert.match(changed.stdout, /^\+\s+k: v2$/m);
+      assert.equal(await kts.k(['get', 'cm', 'pa', '-o', 'jsonpath={.data.k}']), 'v1', 'diff changes nothing');
+      await kts.k(['delete', 'cm', '-l', 'set=prune']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('scale goes through the scale subresource', async () => {
