@@ -1003,7 +1003,9 @@ export class ResourceRest {
     const next = clone(obj);
     const m = next.metadata;
     let graceful = false;
-    if (isPod && obj.spec?.nodeName) {
+    // Pods on a node get a grace period, unless they have already finished (as upstream).
+    const terminal = obj.status?.phase === 'Succeeded' || obj.status?.phase === 'Failed';
+    if (isPod && obj.spec?.nodeName && !terminal) {
       let grace = options?.gracePeriodSeconds ?? obj.spec.terminationGracePeriodSeconds ?? 30;
       if (grace < 0) grace = 0;
       const prevGrace = m.deletionGracePeriodSeconds;
