@@ -19,6 +19,7 @@ import { resourcePrefix, nowRFC3339, newUID } from './objects.js';
 import { KUBERNETES_VERSION } from '../version.js';
 import { OpenAPIv3 } from './openapi/v3.js';
 import { OpenAPIv2 } from './openapi/v2.js';
+import { checkFields, pruneUnknownFields, WarningRecorder } from '../api/fieldvalidation/index.js';
 import { newServiceAllocation, seedServiceAllocation, serviceHooks, type ServiceAllocation } from './services.js';
 import type { ResourceHooks } from './rest.js';
 
@@ -38,10 +39,11 @@ export interface ApiRequest {
   user?: UserInfo;
 }
 
-export type ApiResponse =
+export type ApiResponse = (
   | { status: number; contentType: string; body: string }
   | { status: number; contentType: string; bytes: Uint8Array }
-  | { status: number; contentType: string; stream: (out: StreamOut) => () => void };
+  | { status: number; contentType: string; stream: (out: StreamOut) => () => void }
+) & { /** Warning header values. */ warnings?: string[] };
 
 export interface StreamOut {
   write(chunk: string): void;
@@ -205,17 +207,20 @@ export class ApiServer {
   }
 
   async handle(req: ApiRequest): Promise<ApiResponse> {
+    const warnings = new WarningRecorder();
+    let res: ApiResponse;
     try {
-      return await this.route(req);
+      res = await this.route(req, warnings);
     } catch (e) {
-      if (e instanceof ApiError) return json(e.code, e.status);
-      const msg = e instanceof Error ? e.message : String(e);
-      const err = internalError(msg);
-      return json(500, err.status);
+      if (e instanceof ApiError) res = json(e.code, e.status);
+      else res = json(500, internalError(e instanceof Error ? e.message : String(e)).status);
     }
+    const w = warnings.headerValues();
+    if (w.length) res.warnings = w;
+    return res;
   }
 
-  private async route(req: ApiRequest): Promise<ApiResponse> {
+  private async route(req: ApiRequest, warnings: WarningRecorder): Promise<ApiResponse> {
     const path = req.path.length > 1 && req.path.endsWith('/') ? req.path.slice(0, -1) : req.path;
     if (path === '/healthz' || path === '/livez' || path === '/readyz' || /^\/(healthz|livez|readyz)\//.test(path)) {
       return this.health(path, req.query);
@@ -246,7 +251,7 @@ export class ApiServer {
       if (req.method !== 'GET') throw methodNotSupported();
       return this.discovery(ri.path, ri.group, ri.version, req.headers.accept);
     }
-    return this.resource(ri, req);
+    return this.resource(ri, req, warnings);
   }
 
   private health(path: string, query: URLSearchParams): ApiResponse {
@@ -291,7 +296,7 @@ export class ApiServer {
     return json(200, doc);
   }
 
-  private async resource(ri: ResourceRequest, req: ApiRequest): Promise<ApiResponse> {
+  private async resource(ri: ResourceRequest, req: ApiRequest, warnings: WarningRecorder): Promise<ApiResponse> {
     const info = this.registry.get(ri.group, ri.version, ri.resource);
     if (!info) throw resourceNotFound();
     if (!info.namespaced && ri.namespacedPath && ri.resource !== 'namespaces') throw resourceNotFound();
@@ -316,16 +321,27 @@ export class ApiServer {
     const rest = this.rest(info);
     const q = req.query;
     let result: RestResult;
-    const body = () => {
+    const wo = (kind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteOptions') => ({ ...writeOptions(q, kind, req.headers.userAgent), warnings });
+    // A decoded body, with unknown and duplicate fields reported per fieldValidation, then dropped.
+    const body = (kind: 'CreateOptions' | 'UpdateOptions' = 'CreateOptions') => {
       if (!req.body || req.body.length === 0) throw badRequest('the request body is empty');
-      return requireObject(decodeBody(req.body, req.headers.contentType));
+      // Options first: a bad fieldValidation value is a 422 before anything else.
+      const directive = writeOptions(q, kind, req.headers.userAgent).fieldValidation ?? 'Warn';
+      const obj = requireObject(decodeBody(req.body, req.headers.contentType));
+      const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : apiVersionOf(info);
+      const kindName = typeof obj.kind === 'string' ? obj.kind : info.kind;
+      const r = checkFields({ directive, apiVersion, kind: kindName, targetKind: info.kind, bodyText: req.body.toString('utf8'), contentType: req.headers.contentType, obj });
+      if (r.error) throw badRequest(r.error);
+      warnings.addAll(r.warnings);
+      pruneUnknownFields(apiVersion, kindName, obj);
+      return obj;
     };
     if ((sub === 'binding' && verb === 'create') || (info.group === '' && info.resource === 'bindings' && verb === 'create')) {
       const pods = this.rest(this.registry.get('', 'v1', 'pods')!);
       const binding = body();
       if (!binding.metadata) binding.metadata = {};
       if (binding.metadata.namespace && binding.metadata.namespace !== ns) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
-      result = await pods.bindPod(ns, binding, sub === 'binding' ? name : undefined, writeOptions(q, 'CreateOptions', req.headers.userAgent));
+      result = await pods.bindPod(ns, binding, sub === 'binding' ? name : undefined, wo('CreateOptions'));
       return this.respond(info, result, shape, q);
     }
     if (sub === 'scale') {
@@ -344,23 +360,23 @@ export class ApiServer {
         break;
       case 'create':
         if (name) throw methodNotSupported();
-        result = await rest.create(ns, body(), writeOptions(q, 'CreateOptions', req.headers.userAgent));
+        result = await rest.create(ns, body('CreateOptions'), wo('CreateOptions'));
         break;
       case 'update':
-        result = await rest.update(ns, name, body(), sub, writeOptions(q, 'UpdateOptions', req.headers.userAgent));
+        result = await rest.update(ns, name, body('UpdateOptions'), sub, wo('UpdateOptions'));
         break;
       case 'patch':
         if (!req.body || req.body.length === 0) throw badRequest('the request body is empty');
-        result = await rest.patch(ns, name, req.body, req.headers.contentType ?? '', sub, writeOptions(q, 'PatchOptions', req.headers.userAgent));
+        result = await rest.patch(ns, name, req.body, req.headers.contentType ?? '', sub, wo('PatchOptions'));
         break;
       case 'delete': {
         const opts = req.body && req.body.length > 0 ? requireObject(decodeBody(req.body, req.headers.contentType)) : deleteOptionsFromQuery(q);
-        result = await rest.delete(ns, name, opts, writeOptions(q, 'DeleteOptions', req.headers.userAgent));
+        result = await rest.delete(ns, name, opts, wo('DeleteOptions'));
         break;
       }
       case 'deletecollection': {
         const opts = req.body && req.body.length > 0 ? requireObject(decodeBody(req.body, req.headers.contentType)) : deleteOptionsFromQuery(q);
-        result = await rest.deleteCollection(ns, q, opts, writeOptions(q, 'DeleteOptions', req.headers.userAgent));
+        result = await rest.deleteCollection(ns, q, opts, wo('DeleteOptions'));
         break;
       }
       default:

@@ -70,7 +70,8 @@ export function decodeBody(body: Buffer, contentType: string | undefined): any {
   }
   if (ct === 'application/yaml' || ct === 'application/x-yaml' || ct === 'text/yaml') {
     try {
-      return YAML.parse(text, { strict: true, uniqueKeys: true });
+      // Later duplicate keys win, as in upstream's YAML decoding; fieldValidation reports them.
+      return YAML.parse(text, { uniqueKeys: false });
     } catch (e) {
       throw badRequest(`error converting YAML to JSON: ${(e as Error).message.split('\n')[0]}`);
     }

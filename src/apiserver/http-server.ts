@@ -107,8 +107,15 @@ export class HttpServer {
   }
 
   private async onRequest(req: Req, res: Res): Promise<void> {
+    let warnings: string[] | undefined;
+    const headers = (contentType: string) => {
+      const h: Record<string, string | string[]> = { 'content-type': contentType, 'cache-control': 'no-cache, private' };
+      // Header values must be latin1; warnings are UTF-8 text.
+      if (warnings?.length) h.warning = warnings.map((w) => Buffer.from(w, 'utf8').toString('latin1'));
+      return h;
+    };
     const send = (status: number, contentType: string, body: string) => {
-      res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-cache, private' });
+      res.writeHead(status, headers(contentType));
       res.end(body);
     };
     try {
@@ -137,8 +144,9 @@ export class HttpServer {
         body,
         user,
       });
+      warnings = result.warnings;
       if ('bytes' in result) {
-        res.writeHead(result.status, { 'content-type': result.contentType, 'cache-control': 'no-cache, private' });
+        res.writeHead(result.status, headers(result.contentType));
         res.end(result.bytes);
         return;
       }
@@ -146,7 +154,7 @@ export class HttpServer {
         send(result.status, result.contentType, result.body);
         return;
       }
-      res.writeHead(result.status, { 'content-type': result.contentType, 'cache-control': 'no-cache, private' });
+      res.writeHead(result.status, headers(result.contentType));
       // Send headers now: clients wait for them before reading events.
       (res as any).flushHeaders?.();
       let ended = false;

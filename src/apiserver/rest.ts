@@ -17,6 +17,17 @@ import { SelectorError } from '../api/labels.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from '../api/patch/index.js';
 import { serverSideApply, updateManagedFields, conflictStatus, ApplyError } from '../api/apply/index.js';
 import YAML from 'yaml';
+import {
+  checkApplyPatch,
+  checkPatchFields,
+  fieldValidationDirective,
+  fieldValidationFieldErrors,
+  patchKindOf,
+  pruneUnknownFields,
+  WarningRecorder,
+  type FieldValidationDirective,
+  type WriteOptionsKind,
+} from '../api/fieldvalidation/index.js';
 import type { Store } from '../storage/types.js';
 import { StoreError } from '../storage/types.js';
 import {
@@ -295,6 +306,10 @@ export interface WriteOptions {
   force?: boolean;
   /** metadata.managedFields is already computed (server-side apply). */
   managedFieldsSet?: boolean;
+  /** How unknown and duplicate fields are treated (the fieldValidation parameter). */
+  fieldValidation?: FieldValidationDirective;
+  /** Collects the request's Warning headers. */
+  warnings?: WarningRecorder;
 }
 
 export function writeOptions(q: URLSearchParams, optionsKind = 'CreateOptions', userAgent?: string): WriteOptions {
@@ -303,11 +318,13 @@ export function writeOptions(q: URLSearchParams, optionsKind = 'CreateOptions', 
   if (dr.some((d) => d !== 'All')) errs.push(fieldNotSupported('dryRun', goStringSlice(dr), ['All']));
   let manager = q.get('fieldManager') ?? '';
   if (manager.length > 128) errs.push({ type: 'FieldValueTooLong', field: 'fieldManager', value: manager, detail: 'must have at most 128 characters' });
+  if (optionsKind !== 'DeleteOptions') errs.push(...fieldValidationFieldErrors(q));
   if (errs.length) throwOptionsInvalid(optionsKind, errs);
+  const fieldValidation = optionsKind === 'DeleteOptions' ? 'Ignore' : fieldValidationDirective(q, optionsKind as WriteOptionsKind);
   // As upstream: without a fieldManager, the User-Agent's product name.
   if (!manager) manager = (userAgent ?? '').split('/')[0].slice(0, 128);
   const force = q.get('force');
-  return { dryRun: dr.length > 0, fieldManager: manager, force: force === 'true' || force === '1' };
+  return { dryRun: dr.length > 0, fieldManager: manager, force: force === 'true' || force === '1', fieldValidation };
 }
 
 function nowTime(): string {
@@ -857,6 +874,20 @@ export class ResourceRest {
         throw e;
       }
       if (patched === null || typeof patched !== 'object' || Array.isArray(patched)) throw badRequest('the patch did not produce an object');
+      if (attempt === 0 && opts.fieldValidation && opts.fieldValidation !== 'Ignore') {
+        const r = checkPatchFields({
+          directive: opts.fieldValidation,
+          patchKind: patchKindOf(ct)!,
+          apiVersion: apiVersionOf(info),
+          kind: info.kind,
+          patchText: patchBody.toString('utf8'),
+          patch,
+          patched,
+        });
+        if (r.error) throw failure(422, 'Invalid', r.error.message, { causes: r.error.causes });
+        opts.warnings?.addAll(r.warnings);
+      }
+      pruneUnknownFields(apiVersionOf(info), info.kind, patched);
       patched.metadata ??= {};
       // A patch that names a resourceVersion is a precondition; otherwise it applies to the latest.
       const prv = patched.metadata.resourceVersion;
@@ -882,7 +913,8 @@ export class ResourceRest {
     if (!opts.fieldManager) throw badRequest('PATCH request of type application/apply-patch+yaml requires fieldManager to be specified');
     let applied: any;
     try {
-      applied = YAML.parse(patchBody.toString('utf8'), { strict: true, uniqueKeys: true });
+      // Later duplicate keys win, as in upstream's YAML decoding; fieldValidation reports them.
+      applied = YAML.parse(patchBody.toString('utf8'), { uniqueKeys: false });
     } catch (e) {
       throw badRequest(`error decoding YAML: ${(e as Error).message.split('\n')[0]}`);
     }
@@ -914,6 +946,11 @@ export class ResourceRest {
         throw e;
       }
       if (res.conflicts) throw new ApiError(conflictStatus(res.conflicts) as any);
+      if (attempt === 0 && opts.fieldValidation && opts.fieldValidation !== 'Ignore') {
+        const r = checkApplyPatch({ directive: opts.fieldValidation, patchText: patchBody.toString('utf8') });
+        if (r.error) throw badRequest(r.error);
+        opts.warnings?.addAll(r.warnings);
+      }
       const obj = res.object;
       obj.metadata.name = name;
       const o = { ...opts, managedFieldsSet: true };

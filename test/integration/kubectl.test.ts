@@ -157,6 +157,26 @@ describe('kubectl against kts', () => {
     }
   });
 
+  test('unknown fields: refused with --validate=strict, warned with warn, dropped with false', async () => {
+    const bad = DEPLOY('fv').replace('  replicas: 2\n', '  replicas: 2\n  bogus: 1\n').replace('        image: busybox:1.36\n', '        image: busybox:1.36\n        imagePullPolice: Always\n');
+    const strict = await kts.kubectl(['apply', '-f', '-'], { input: bad });
+    assert.notEqual(strict.code, 0);
+    assert.match(
+      strict.stderr,
+      /Error from server \(BadRequest\): error when creating "STDIN": Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec\.bogus", unknown field "spec\.template\.spec\.containers\[0\]\.imagePullPolice"/,
+    );
+    const warn = await kts.kubectl(['apply', '--validate=warn', '-f', '-'], { input: bad });
+    assert.equal(warn.code, 0, warn.stderr);
+    assert.match(warn.stderr, /Warning: unknown field "spec\.bogus"/);
+    const stored = JSON.parse(await kts.k(['get', 'deploy', 'fv', '-o', 'json']));
+    assert.equal(stored.spec.bogus, undefined, 'unknown fields are dropped');
+    await kts.k(['delete', 'deploy', 'fv']);
+    const off = await kts.kubectl(['apply', '--validate=false', '-f', '-'], { input: bad });
+    assert.equal(off.code, 0, off.stderr);
+    assert.doesNotMatch(off.stderr, /Warning/);
+    await kts.k(['delete', 'deploy', 'fv']);
+  });
+
   test('scale goes through the scale subresource', async () => {
     assert.equal((await kts.k(['scale', 'deployment', 'web', '--replicas=5'])).trim(), 'deployment.apps/web scaled');
     assert.equal(await kts.k(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas} {.metadata.generation}']), '5 3');
