@@ -1,0 +1,238 @@
+// PodTopologySpread. For DoNotSchedule constraints (Filter): placing the pod
+// in a node's domain must keep matching-pods-in-domain minus the global
+// minimum within maxSkew; nodes without the topology label cannot host the
+// pod at all. minDomains: fewer eligible domains than that makes the global
+// minimum 0. For ScheduleAnyway constraints (Score): fewer matching pods in
+// the domain is better, weighted by log(number of domains + 2).
+//
+// Eligible nodes honour the pod's node affinity (nodeAffinityPolicy Honor,
+// the default) and, with nodeTaintsPolicy Honor, its tolerations. Only
+// constraints written on the pod apply (no cluster-level default
+// constraints yet).
+
+import { newRequirement, type LabelSelector } from '../../api/labels.js';
+import type { ClusterView, NodeInfo } from '../node-info.js';
+import type { PodInfo } from '../pod-info.js';
+import { labelSelector, type Labels, type NodeMatcher } from '../selectors.js';
+import { MAX_NODE_SCORE, unresolvable, unschedulable, type Status } from './status.js';
+import { findUntoleratedTaint } from './taint-toleration.js';
+
+export const POD_TOPOLOGY_SPREAD = 'PodTopologySpread';
+export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
+export const ERR_REASON_NODE_LABEL_NOT_MATCH = `${ERR_REASON_CONSTRAINTS_NOT_MATCH} (missing required label)`;
+
+const HOSTNAME = 'kubernetes.io/hostname';
+
+export interface SpreadConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  selector: LabelSelector;
+  minDomains: number;
+  honorNodeAffinity: boolean;
+  honorTaints: boolean;
+}
+
+export function spreadConstraints(pod: PodInfo, action: 'DoNotSchedule' | 'ScheduleAnyway'): SpreadConstraint[] {
+  const out: SpreadConstraint[] = [];
+  for (const c of pod.pod?.spec?.topologySpreadConstraints ?? []) {
+    if ((c?.whenUnsatisfiable ?? 'DoNotSchedule') !== action) continue;
+    let selector = labelSelector(c?.labelSelector);
+    for (const key of c?.matchLabelKeys ?? []) {
+      const v = pod.labels[key];
+      if (v === undefined) continue;
+      try {
+        selector = selector.add(newRequirement(key, 'in', [v]));
+      } catch {
+        // an invalid label key cannot match anything more than before
+      }
+    }
+    out.push({
+      maxSkew: Number(c?.maxSkew ?? 1),
+      topologyKey: String(c?.topologyKey ?? ''),
+      selector,
+      minDomains: Number(c?.minDomains ?? 1),
+      honorNodeAffinity: (c?.nodeAffinityPolicy ?? 'Honor') === 'Honor',
+      honorTaints: (c?.nodeTaintsPolicy ?? 'Ignore') === 'Honor',
+    });
+  }
+  return out;
+}
+
+function hasAllKeys(labels: Labels, cs: readonly SpreadConstraint[]): boolean {
+  for (const c of cs) if (!(c.topologyKey in labels)) return false;
+  return true;
+}
+
+function included(c: SpreadConstraint, pod: PodInfo, node: NodeInfo, affinity: NodeMatcher | undefined): boolean {
+  if (c.honorNodeAffinity && affinity && !affinity(node.labels, node.name)) return false;
+  if (c.honorTaints && findUntoleratedTaint(node.taints, pod.tolerations)) return false;
+  return true;
+}
+
+/** Pods on the node in the namespace that the selector matches (terminating pods do not count). */
+export function countMatching(node: NodeInfo, selector: LabelSelector, namespace: string): number {
+  let n = 0;
+  for (const p of node.pods.values()) {
+    if (p.terminating || p.namespace !== namespace) continue;
+    if (selector.matches(p.labels)) n++;
+  }
+  return n;
+}
+
+export interface SpreadFilterState {
+  pod: PodInfo;
+  constraints: SpreadConstraint[];
+  /** Per constraint: topology value -> matching pods. */
+  counts: Map<string, number>[];
+  /** Per constraint: cached minimum over counts (undefined: recompute). */
+  mins: Array<number | undefined>;
+}
+
+/** Undefined when the pod has no DoNotSchedule constraints. */
+export function podTopologySpreadPreFilter(pod: PodInfo, view: ClusterView): SpreadFilterState | undefined {
+  const constraints = spreadConstraints(pod, 'DoNotSchedule');
+  if (constraints.length === 0) return undefined;
+  const counts = constraints.map(() => new Map<string, number>());
+  const affinity = pod.requiredNodeAffinity;
+  for (const ni of view.nodes()) {
+    if (!hasAllKeys(ni.labels, constraints)) continue;
+    for (let i = 0; i < constraints.length; i++) {
+      const c = constraints[i];
+      if (!included(c, pod, ni, affinity)) continue;
+      const v = ni.labels[c.topologyKey];
+      counts[i].set(v, (counts[i].get(v) ?? 0) + countMatching(ni, c.selector, pod.namespace));
+    }
+  }
+  return { pod, constraints, counts, mins: constraints.map(() => undefined) };
+}
+
+export function cloneSpreadFilterState(s: SpreadFilterState): SpreadFilterState {
+  return { ...s, counts: s.counts.map((m) => new Map(m)), mins: [...s.mins] };
+}
+
+function updateWithPod(s: SpreadFilterState, existing: PodInfo, node: NodeInfo, delta: number): void {
+  if (existing.namespace !== s.pod.namespace || existing.terminating) return;
+  if (!hasAllKeys(node.labels, s.constraints)) return;
+  const affinity = s.pod.requiredNodeAffinity;
+  for (let i = 0; i < s.constraints.length; i++) {
+    const c = s.constraints[i];
+    if (!c.selector.matches(existing.labels) || !included(c, s.pod, node, affinity)) continue;
+    const v = node.labels[c.topologyKey];
+    s.counts[i].set(v, (s.counts[i].get(v) ?? 0) + delta);
+    s.mins[i] = undefined;
+  }
+}
+
+export function podTopologySpreadAddPod(s: SpreadFilterState, existing: PodInfo, node: NodeInfo): void {
+  updateWithPod(s, existing, node, 1);
+}
+
+export function podTopologySpreadRemovePod(s: SpreadFilterState, existing: PodInfo, node: NodeInfo): void {
+  updateWithPod(s, existing, node, -1);
+}
+
+function globalMin(s: SpreadFilterState, i: number): number {
+  const counts = s.counts[i];
+  if (counts.size < s.constraints[i].minDomains) return 0;
+  let m = s.mins[i];
+  if (m === undefined) {
+    m = Infinity;
+    for (const n of counts.values()) if (n < m) m = n;
+    s.mins[i] = m;
+  }
+  return m;
+}
+
+export function podTopologySpreadFilter(s: SpreadFilterState | undefined, node: NodeInfo): Status | null {
+  if (!s) return null;
+  for (let i = 0; i < s.constraints.length; i++) {
+    const c = s.constraints[i];
+    const v = node.labels[c.topologyKey];
+    if (v === undefined) return unresolvable(POD_TOPOLOGY_SPREAD, ERR_REASON_NODE_LABEL_NOT_MATCH);
+    const self = c.selector.matches(s.pod.labels) ? 1 : 0;
+    const skew = (s.counts[i].get(v) ?? 0) + self - globalMin(s, i);
+    if (skew > c.maxSkew) return unschedulable(POD_TOPOLOGY_SPREAD, ERR_REASON_CONSTRAINTS_NOT_MATCH);
+  }
+  return null;
+}
+
+// ---- scoring (ScheduleAnyway) ----
+
+export interface SpreadScoreState {
+  pod: PodInfo;
+  constraints: SpreadConstraint[];
+  /** Feasible nodes lacking a constraint's topology key: scored 0. */
+  ignored: Set<string>;
+  /** `key\0value` -> matching pods, for non-hostname constraints. */
+  pairCounts: Map<string, number>;
+  weights: number[];
+}
+
+const pairKey = (k: string, v: string) => `${k}\u0000${v}`;
+
+/** Undefined when the pod has no ScheduleAnyway constraints (the plugin is skipped). */
+export function podTopologySpreadPreScore(pod: PodInfo, feasible: readonly NodeInfo[], view: ClusterView): SpreadScoreState | undefined {
+  const constraints = spreadConstraints(pod, 'ScheduleAnyway');
+  if (constraints.length === 0) return undefined;
+  const ignored = new Set<string>();
+  const pairCounts = new Map<string, number>();
+  const sizes = constraints.map(() => 0);
+  for (const ni of feasible) {
+    if (!hasAllKeys(ni.labels, constraints)) {
+      ignored.add(ni.name);
+      continue;
+    }
+    constraints.forEach((c, i) => {
+      if (c.topologyKey === HOSTNAME) return;
+      const k = pairKey(c.topologyKey, ni.labels[c.topologyKey]);
+      if (!pairCounts.has(k)) {
+        pairCounts.set(k, 0);
+        sizes[i]++;
+      }
+    });
+  }
+  const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? feasible.length - ignored.size : sizes[i]) + 2));
+  if (pairCounts.size) {
+    const affinity = pod.requiredNodeAffinity;
+    for (const ni of view.nodes()) {
+      if (!hasAllKeys(ni.labels, constraints)) continue;
+      for (const c of constraints) {
+        if (c.topologyKey === HOSTNAME || !included(c, pod, ni, affinity)) continue;
+        const k = pairKey(c.topologyKey, ni.labels[c.topologyKey]);
+        const cur = pairCounts.get(k);
+        if (cur === undefined) continue;
+        pairCounts.set(k, cur + countMatching(ni, c.selector, pod.namespace));
+      }
+    }
+  }
+  return { pod, constraints, ignored, pairCounts, weights };
+}
+
+/** Raw score: weighted matching pods in the node's domains (lower is better). */
+export function podTopologySpreadScore(s: SpreadScoreState, node: NodeInfo): number {
+  if (s.ignored.has(node.name)) return 0;
+  let score = 0;
+  s.constraints.forEach((c, i) => {
+    const v = node.labels[c.topologyKey];
+    if (v === undefined) return;
+    const cnt = c.topologyKey === HOSTNAME ? countMatching(node, c.selector, s.pod.namespace) : (s.pairCounts.get(pairKey(c.topologyKey, v)) ?? 0);
+    score += cnt * s.weights[i] + (c.maxSkew - 1);
+  });
+  return Math.round(score);
+}
+
+/** Inverts raw scores to 0..100 (fewest matching pods best); ignored nodes get 0. */
+export function podTopologySpreadNormalize(s: SpreadScoreState, nodes: readonly NodeInfo[], scores: number[]): void {
+  let min = Infinity;
+  let max = 0;
+  for (let i = 0; i < scores.length; i++) {
+    if (s.ignored.has(nodes[i].name)) continue;
+    if (scores[i] < min) min = scores[i];
+    if (scores[i] > max) max = scores[i];
+  }
+  for (let i = 0; i < scores.length; i++) {
+    if (s.ignored.has(nodes[i].name)) scores[i] = 0;
+    else if (max === 0) scores[i] = MAX_NODE_SCORE;
+    else scores[i] = Math.trunc((MAX_NODE_SCORE * (max + min - scores[i])) / max);
+  }
+}
