@@ -4,6 +4,7 @@
 
 import { runServer, serverHelp } from './server.js';
 import { UsageError } from './flags.js';
+import { runSim, simHelp } from './sim.js';
 import { KTS_VERSION, KUBERNETES_VERSION } from '../version.js';
 
 const HELP = `kts: a Kubernetes-compatible cluster in one program.
@@ -13,6 +14,7 @@ Usage: kts <command> [flags]
 Commands:
   up        start a single-node cluster in the foreground (progress lines, then how to use kubectl)
   server    run the control plane in the foreground
+  sim       run simulated nodes (no containers) against a cluster
   version   print the kts and Kubernetes versions
   help      show help for a command
 
@@ -42,6 +44,13 @@ async function main(argv: string[]): Promise<number> {
       }
       await runServer(rest, cmd);
       return -1; // keeps running
+    case 'sim':
+      if (wantsHelp) {
+        console.log(simHelp());
+        return 0;
+      }
+      await runSim(rest);
+      return -1;
     default:
       throw new UsageError(`unknown command "${cmd}"; run 'kts --help'`);
   }

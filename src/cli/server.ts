@@ -15,6 +15,8 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'write-kubeconfig', type: 'string', help: 'also write the admin kubeconfig to this path' },
   { name: 'storage', type: 'string', help: 'storage backend: sqlite or memory', default: 'sqlite' },
   { name: 'tls-san', type: 'list', help: 'extra host names or IPs for the serving certificate (repeatable)' },
+  { name: 'disable', type: 'list', help: 'components not to run: scheduler, controllers (repeatable)' },
+  { name: 'sim-nodes', type: 'number', help: 'run this many simulated nodes (no containers) in the server process', default: '0' },
 ];
 
 export function serverHelp(cmd: 'server' | 'up'): string {
@@ -45,6 +47,11 @@ export function serverConfigFromArgs(args: string[]): ServerConfig {
     cfg.storage = v.storage;
   }
   if (v['tls-san'] !== undefined) cfg.tlsSANs = v['tls-san'] as string[];
+  if (v.disable !== undefined) {
+    cfg.disable = v.disable as string[];
+    for (const d of cfg.disable) if (d !== 'scheduler' && d !== 'controllers') throw new UsageError(`invalid value for --disable: ${d} (want scheduler or controllers)`);
+  }
+  if (v['sim-nodes'] !== undefined) cfg.simNodes = v['sim-nodes'] as number;
   return cfg;
 }
 

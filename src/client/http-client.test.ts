@@ -20,7 +20,7 @@ let client: HttpClient;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kts-http-client-'));
-  server = await startServer({ dataDir: dir, port: 0, bindAddress: '127.0.0.1', storage: 'memory', tlsSANs: [] });
+  server = await startServer({ dataDir: dir, port: 0, bindAddress: '127.0.0.1', storage: 'memory', tlsSANs: [], disable: ['scheduler'], simNodes: 0 });
   client = HttpClient.fromKubeconfig(server.kubeconfigPath);
 });
 

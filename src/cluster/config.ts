@@ -14,6 +14,10 @@ export interface ServerConfig {
   storage: 'sqlite' | 'memory';
   /** Extra names or IPs for the serving certificate. */
   tlsSANs: string[];
+  /** Components not to run in this server (`scheduler`, `controllers`). */
+  disable: string[];
+  /** Simulated nodes to run in this process (0: none). */
+  simNodes: number;
 }
 
 export function defaultDataDir(): string {
@@ -21,5 +25,5 @@ export function defaultDataDir(): string {
 }
 
 export function defaultServerConfig(): ServerConfig {
-  return { dataDir: defaultDataDir(), port: 6443, bindAddress: '0.0.0.0', storage: 'sqlite', tlsSANs: [] };
+  return { dataDir: defaultDataDir(), port: 6443, bindAddress: '0.0.0.0', storage: 'sqlite', tlsSANs: [], disable: [], simNodes: 0 };
 }

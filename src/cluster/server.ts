@@ -11,6 +11,9 @@ import { ApiServer } from '../apiserver/api-server.js';
 import { HttpServer } from '../apiserver/http-server.js';
 import { InProcessClient } from '../client/in-process.js';
 import { NamespaceController } from '../controllers/namespace.js';
+import { startScheduler } from '../scheduler/index.js';
+import { startSimulatedNodes } from '../sim/index.js';
+import { hostname } from 'node:os';
 import type { ServerConfig } from './config.js';
 
 export interface RunningServer {
@@ -59,10 +62,31 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
   if (cfg.writeKubeconfig) await writeKubeconfig(cfg.writeKubeconfig, kubeconfig);
 
   // In-process components authenticate as themselves, like remote ones.
-  const cmCert = { name: 'system:kube-controller-manager', groups: ['system:authenticated'] };
-  const nsController = new NamespaceController(new InProcessClient(api, cmCert), () => api.registry.all());
-  await nsController.start();
-  progress(`controllers started [${since()}]`);
+  const stops: Array<() => Promise<void> | void> = [];
+  if (!cfg.disable.includes('controllers')) {
+    const cm = { name: 'system:kube-controller-manager', groups: ['system:authenticated'] };
+    const nsController = new NamespaceController(new InProcessClient(api, cm), () => api.registry.all());
+    await nsController.start();
+    stops.push(() => nsController.stop());
+    progress(`controllers started [${since()}]`);
+  }
+  if (!cfg.disable.includes('scheduler')) {
+    const scheduler = await startScheduler(new InProcessClient(api, { name: 'system:kube-scheduler', groups: ['system:authenticated'] }), {
+      identity: `${hostname()}_${process.pid}`,
+      leaderElection: true,
+    });
+    stops.push(() => scheduler.stop());
+    progress(`scheduler started [${since()}]`);
+  }
+  if (cfg.simNodes > 0) {
+    const sim = await startSimulatedNodes(new InProcessClient(api, { name: 'system:node:sim', groups: ['system:nodes', 'system:authenticated'] }), {
+      count: cfg.simNodes,
+      // A /24 per node: 10.128.0.0/9 holds 32,768 of them.
+      podCIDRBase: '10.128.0.0/9',
+    });
+    stops.push(() => sim.stop());
+    progress(`${cfg.simNodes} simulated node(s) registered [${since()}]`);
+  }
   void issueClientCertificate;
 
   let stopped = false;
@@ -74,7 +98,7 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
     async stop() {
       if (stopped) return;
       stopped = true;
-      nsController.stop();
+      for (const stop of stops.reverse()) await stop();
       await http.close();
       await api.stop();
       await store.close();
