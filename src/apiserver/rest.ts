@@ -267,6 +267,19 @@ function throwOptionsInvalid(kind: string, errs: FieldError[]): never {
   );
 }
 
+/** An object that names a uid must be that object (upstream's UID precondition on writes). */
+function checkUIDPrecondition(info: ResourceInfo, name: string, given: unknown, actual: string): void {
+  if (given !== undefined && given !== null && given !== '' && given !== actual) {
+    throw conflict(info.group, info.resource, name, `Precondition failed: UID in precondition: ${String(given)}, UID in object meta: ${actual}`);
+  }
+}
+
+/** Empty lists and maps in metadata are omitted, as Go's omitempty does. */
+function dropEmptyMeta(m: any): void {
+  for (const k of ['ownerReferences', 'finalizers', 'managedFields']) if (Array.isArray(m[k]) && m[k].length === 0) delete m[k];
+  for (const k of ['labels', 'annotations']) if (m[k] && typeof m[k] === 'object' && Object.keys(m[k]).length === 0) delete m[k];
+}
+
 function setManagedFields(obj: any, entries: unknown[]): void {
   if (entries.length) obj.metadata.managedFields = entries;
   else delete obj.metadata.managedFields;
@@ -662,6 +675,7 @@ export class ResourceRest {
     meta.uid = newUID();
     meta.creationTimestamp = nowRFC3339();
     applyDefaults(info, body);
+    dropEmptyMeta(meta);
     if (!opts.managedFieldsSet) setManagedFields(body, updateManagedFields(undefined, body, { manager: opts.fieldManager ?? '', time: nowTime(), apiVersion: apiVersionOf(info) }));
     if (info.group === '' && info.resource === 'namespaces') prepareNamespaceForCreate(body);
     const errs = validate(info, body);
@@ -721,6 +735,7 @@ export class ResourceRest {
       const rv = parseRV(String(rvStr), 'resourceVersion');
       if (rv !== cur.rev) throw conflict(info.group, info.resource, name, MODIFIED_CONFLICT);
     }
+    checkUIDPrecondition(info, name, body.metadata.uid, cur.obj.metadata.uid);
     return this.commitUpdate(ns, name, cur, body, subresource, opts);
   }
 
@@ -740,6 +755,12 @@ export class ResourceRest {
       // Status writes change status only; spec and metadata stay as stored.
       next = clone(old);
       next.status = incoming.status;
+      // Deployments' status strategy keeps metadata changes but labels (the controller records revisions so).
+      if (info.group === 'apps' && info.resource === 'deployments') {
+        const ia = incoming.metadata?.annotations;
+        if (ia === undefined || ia === null) delete next.metadata.annotations;
+        else next.metadata.annotations = ia;
+      }
     } else if (subresource === 'finalize') {
       next = clone(old);
       next.spec = { ...(old.spec ?? {}), finalizers: incoming.spec?.finalizers ?? [] };
@@ -767,6 +788,7 @@ export class ResourceRest {
     }
     if (!m.generateName && om.generateName) m.generateName = om.generateName;
     if (subresource === '') applyDefaults(info, next);
+    dropEmptyMeta(next.metadata);
     if (!opts.managedFieldsSet) {
       if (subresource !== '') next.metadata.managedFields = om.managedFields;
       setManagedFields(
@@ -889,7 +911,8 @@ export class ResourceRest {
       }
       pruneUnknownFields(apiVersionOf(info), info.kind, patched);
       patched.metadata ??= {};
-      // A patch that names a resourceVersion is a precondition; otherwise it applies to the latest.
+      // A patch that names a resourceVersion or uid is a precondition; otherwise it applies to the latest.
+      checkUIDPrecondition(info, name, patched.metadata.uid, cur.obj.metadata.uid);
       const prv = patched.metadata.resourceVersion;
       if (prv !== undefined && prv !== String(cur.rev)) {
         throw conflict(info.group, info.resource, name, MODIFIED_CONFLICT);

@@ -10,7 +10,8 @@ import { ensureClusterPKI, issueClientCertificate, kubeconfigYAML, writeKubeconf
 import { ApiServer } from '../apiserver/api-server.js';
 import { HttpServer } from '../apiserver/http-server.js';
 import { InProcessClient } from '../client/in-process.js';
-import { NamespaceController } from '../controllers/namespace.js';
+import { startControllerManager } from '../controllers/manager.js';
+import { randomUUID } from 'node:crypto';
 import { startScheduler } from '../scheduler/index.js';
 import { startSimulatedNodes } from '../sim/index.js';
 import { hostname } from 'node:os';
@@ -65,9 +66,12 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
   const stops: Array<() => Promise<void> | void> = [];
   if (!cfg.disable.includes('controllers')) {
     const cm = { name: 'system:kube-controller-manager', groups: ['system:authenticated'] };
-    const nsController = new NamespaceController(new InProcessClient(api, cm), () => api.registry.all());
-    await nsController.start();
-    stops.push(() => nsController.stop());
+    const controllers = await startControllerManager(new InProcessClient(api, cm), {
+      identity: `${hostname()}_${randomUUID()}`,
+      leaderElection: true,
+      resources: () => api.registry.all(),
+    });
+    stops.push(() => controllers.stop());
     progress(`controllers started [${since()}]`);
   }
   if (!cfg.disable.includes('scheduler')) {

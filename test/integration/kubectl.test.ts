@@ -108,7 +108,7 @@ describe('kubectl against kts', () => {
     assert.equal(out3.trim(), 'deployment.apps/web unchanged');
     const wide = await kts.k(['get', 'deployment', 'web', '-o', 'wide']);
     assert.match(wide, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR\n/);
-    assert.match(wide, /\nweb\s+0\/3\s+0\s+0\s+\d+s\s+main\s+busybox:1\.37\s+app=web\n/);
+    assert.match(wide, /\nweb\s+0\/3\s+\d+\s+0\s+\d+s\s+main\s+busybox:1\.37\s+app=web\n/);
   });
 
   test('server-side apply: field managers, conflicts and --force-conflicts', async () => {

@@ -1,0 +1,152 @@
+// The controller manager (upstream kube-controller-manager): one shared
+// informer factory and the controllers on top of it. With leader election
+// the controllers run only while this process holds the Lease
+// kube-system/kube-controller-manager; a process that loses it stops its
+// controllers (and informers) and campaigns again, so standbys stay hot and
+// exactly one manager acts.
+
+import type { ResourceInfo } from '../api/registry.js';
+import type { ApiClient } from '../client/types.js';
+import { SharedInformerFactory } from '../client/informer.js';
+import { LeaderElector } from '../client/leader-election.js';
+import { ApiEventRecorder } from './events.js';
+import { NamespaceController } from './namespace.js';
+import { ReplicaSetController } from './replicaset.js';
+import { DeploymentController } from './deployment.js';
+import { GarbageCollector } from './garbage-collector.js';
+import { errorMessage } from './util.js';
+
+export const LEASE_NAMESPACE = 'kube-system';
+export const LEASE_NAME = 'kube-controller-manager';
+
+export interface ControllerManagerOptions {
+  /** This manager's identity in the Lease (upstream: hostname + "_" + a uuid). */
+  identity: string;
+  leaderElection: boolean;
+  /** The served resources (for the namespace controller and the garbage collector). */
+  resources: () => ResourceInfo[];
+  /** Lease timing (defaults as upstream: 15 s / 10 s / 2 s). */
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  /** Workers per controller (defaults: replicaset 5, deployment 5, namespace 2, garbage collector 10). */
+  workers?: { replicaset?: number; deployment?: number; namespace?: number; garbageCollector?: number };
+  /** Called with the identity whenever the observed leader changes. */
+  onNewLeader?: (identity: string) => void;
+  onError?: (what: string, err: unknown) => void;
+}
+
+export interface ControllerManager {
+  /** Stops the controllers (and leader election, releasing the Lease). */
+  stop(): Promise<void>;
+  /** True while this manager's controllers run. */
+  isLeading(): boolean;
+}
+
+interface RunningControllers {
+  stop(): Promise<void>;
+}
+
+/** Starts every controller on one shared informer factory. */
+export function runControllers(client: ApiClient, opts: ControllerManagerOptions): RunningControllers {
+  const factory = new SharedInformerFactory(client);
+  // As upstream's controllers: source.component only, no host.
+  const recorderOpts = { onError: (e: unknown) => opts.onError?.('recording an event', e) };
+  const namespaces = new NamespaceController(client, opts.resources, { factory, workers: opts.workers?.namespace ?? 2 });
+  const replicasets = new ReplicaSetController(client, factory, { recorder: new ApiEventRecorder(client, 'replicaset-controller', recorderOpts) });
+  const deployments = new DeploymentController(client, factory, { recorder: new ApiEventRecorder(client, 'deployment-controller', recorderOpts) });
+  // Last, so it reuses the informers the others asked for.
+  const gc = new GarbageCollector(client, { resources: opts.resources, factory, workers: opts.workers?.garbageCollector });
+  factory.start();
+  const runs = [
+    namespaces.run(opts.workers?.namespace ?? 2),
+    replicasets.run(opts.workers?.replicaset ?? 5),
+    deployments.run(opts.workers?.deployment ?? 5),
+    gc.run(),
+  ];
+  let stopping: Promise<void> | undefined;
+  return {
+    stop() {
+      stopping ??= (async () => {
+        await Promise.all([namespaces.stop(), replicasets.stop(), deployments.stop(), gc.stop()]);
+        factory.stop();
+        await Promise.allSettled(runs);
+      })();
+      return stopping;
+    },
+  };
+}
+
+export async function startControllerManager(client: ApiClient, opts: ControllerManagerOptions): Promise<ControllerManager> {
+  const report = opts.onError ?? ((what: string, err: unknown) => console.error(`controller manager: ${what}: ${errorMessage(err)}`));
+  if (!opts.leaderElection) {
+    const running = runControllers(client, opts);
+    return { stop: () => running.stop(), isLeading: () => true };
+  }
+
+  let current: RunningControllers | undefined;
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const elector = new LeaderElector({
+    client,
+    namespace: LEASE_NAMESPACE,
+    name: LEASE_NAME,
+    identity: opts.identity,
+    leaseDurationMs: opts.leaseDurationMs,
+    renewDeadlineMs: opts.renewDeadlineMs,
+    retryPeriodMs: opts.retryPeriodMs,
+    onError: (err, context) => report(`leader election: ${context}`, err),
+    callbacks: {
+      onStartedLeading(signal) {
+        const running = runControllers(client, opts);
+        current = running;
+        signal.addEventListener('abort', () => {
+          void running.stop();
+        });
+      },
+      onStoppedLeading() {
+        const running = current;
+        current = undefined;
+        void running?.stop();
+      },
+      onNewLeader: opts.onNewLeader,
+    },
+  });
+
+  // Campaign, lead, and after losing the lease campaign again until stopped.
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        await elector.run();
+      } catch (e) {
+        report('leader election', e);
+      }
+      const running = current;
+      current = undefined;
+      await running?.stop();
+      if (!stopped) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, opts.retryPeriodMs ?? 2000);
+          wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+    }
+  })();
+
+  return {
+    async stop() {
+      stopped = true;
+      const running = current;
+      // Stop acting before the lease is released, so a successor never overlaps.
+      await running?.stop();
+      await elector.stop();
+      wake?.();
+      await loop;
+    },
+    isLeading: () => current !== undefined,
+  };
+}

@@ -1,0 +1,94 @@
+// Deployments end to end through kubectl: controllers, scheduler and
+// simulated nodes together (pods reach Running without containers).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startKts, type KtsProcess } from './harness.js';
+
+let kts: KtsProcess;
+
+before(async () => {
+  kts = await startKts({ storage: 'memory', extraArgs: ['--sim-nodes', '2'] });
+});
+after(async () => {
+  await kts?.stop();
+});
+
+async function eventually<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const runningPods = async (sel: string) =>
+  (await kts.k(['get', 'pods', '-l', sel, '--field-selector', 'status.phase=Running', '-o', 'name'])).trim().split('\n').filter(Boolean);
+
+test('create deployment: ReplicaSet, pods Running, rollout status completes', async () => {
+  assert.equal((await kts.k(['create', 'deployment', 'web', '--image=busybox:1.36', '--replicas=3'])).trim(), 'deployment.apps/web created');
+  const r = await kts.kubectl(['rollout', 'status', 'deployment/web', '--timeout=60s'], { timeoutMs: 70_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /deployment "web" successfully rolled out/);
+  assert.equal((await runningPods('app=web')).length, 3);
+  const d = await kts.k(['get', 'deploy', 'web']);
+  assert.match(d, /\nweb\s+3\/3\s+3\s+3\s+\d+s\n/);
+  const rs = JSON.parse(await kts.k(['get', 'rs', '-l', 'app=web', '-o', 'json'])).items;
+  assert.equal(rs.length, 1);
+  assert.match(rs[0].metadata.name, /^web-[bcdfghjklmnpqrstvwxz2456789]{9,10}$/);
+  assert.equal(rs[0].metadata.annotations['deployment.kubernetes.io/revision'], '1');
+  const desc = await kts.k(['describe', 'deployment', 'web']);
+  assert.match(desc, /Normal\s+ScalingReplicaSet\s+\S+\s+deployment-controller\s+Scaled up replica set web-\S+ from 0 to 3/);
+});
+
+test('set image rolls out a new ReplicaSet; undo goes back', async () => {
+  await kts.k(['set', 'image', 'deployment/web', 'busybox=busybox:1.37']);
+  const r = await kts.kubectl(['rollout', 'status', 'deployment/web', '--timeout=60s'], { timeoutMs: 70_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const images = async () =>
+    (await kts.k(['get', 'pods', '-l', 'app=web', '--field-selector', 'status.phase=Running', '-o', 'jsonpath={.items[*].spec.containers[0].image}'])).split(' ');
+  await eventually('3 pods on 1.37', async () => {
+    const i = await images();
+    return i.length === 3 && i.every((x) => x === 'busybox:1.37') ? i : undefined;
+  });
+  const hist = await kts.k(['rollout', 'history', 'deployment/web']);
+  assert.match(hist, /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
+  await kts.k(['rollout', 'undo', 'deployment/web']);
+  const u = await kts.kubectl(['rollout', 'status', 'deployment/web', '--timeout=60s'], { timeoutMs: 70_000 });
+  assert.equal(u.code, 0, u.stderr);
+  assert.equal(await kts.k(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']), 'busybox:1.36');
+  assert.equal((await kts.k(['get', 'rs', '-l', 'app=web', '-o', 'name'])).trim().split('\n').length, 2, 'the old ReplicaSet is reused');
+});
+
+test('scale and delete: pods follow, the garbage collector removes dependents', async () => {
+  await kts.k(['scale', 'deployment/web', '--replicas=1']);
+  await eventually('1 pod', async () => ((await kts.k(['get', 'pods', '-l', 'app=web', '-o', 'name'])).trim().split('\n').filter(Boolean).length === 1 ? true : undefined));
+  assert.equal((await kts.k(['delete', 'deployment', 'web'])).trim(), 'deployment.apps "web" deleted');
+  await eventually('ReplicaSets and pods gone', async () => {
+    const left = (await kts.k(['get', 'rs,pods', '-l', 'app=web', '-o', 'name'])).trim();
+    return left === '' ? true : undefined;
+  });
+});
+
+test('a bare ReplicaSet replaces deleted pods', async () => {
+  const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'rs1' }, spec: { replicas: 2, selector: { matchLabels: { app: 'rs1' } }, template: { metadata: { labels: { app: 'rs1' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } } };
+  await kts.k(['create', '-f', '-'], JSON.stringify(rs));
+  const first = await eventually('2 running', async () => {
+    const p = await runningPods('app=rs1');
+    return p.length === 2 ? p : undefined;
+  });
+  await kts.k(['delete', first[0]]);
+  await eventually('a replacement', async () => {
+    const p = await runningPods('app=rs1');
+    return p.length === 2 && !p.includes(first[0]) ? p : undefined;
+  });
+  await kts.k(['delete', 'rs', 'rs1', '--cascade=foreground']);
+  assert.equal((await kts.k(['get', 'pods', '-l', 'app=rs1', '-o', 'name'])).trim(), '');
+});
