@@ -22,6 +22,7 @@ import { OpenAPIv2 } from './openapi/v2.js';
 import { checkFields, pruneUnknownFields, WarningRecorder } from '../api/fieldvalidation/index.js';
 import { newServiceAllocation, seedServiceAllocation, serviceHooks, type ServiceAllocation } from './services.js';
 import type { ResourceHooks } from './rest.js';
+import { CustomResourceManager } from './crds.js';
 
 export interface UserInfo {
   name: string;
@@ -79,6 +80,7 @@ export class ApiServer {
   private openapiV2: OpenAPIv2 | undefined;
   readonly services: ServiceAllocation;
   private serviceHooks: ResourceHooks;
+  readonly crds: CustomResourceManager;
   private ready = false;
   private compactTimer: NodeJS.Timeout | undefined;
 
@@ -89,6 +91,23 @@ export class ApiServer {
     this.openapi = new OpenAPIv3(this.registry);
     this.services = newServiceAllocation(opts.serviceCIDR);
     this.serviceHooks = serviceHooks(this.services);
+    this.crds = new CustomResourceManager({
+      registry: this.registry,
+      ensureCache: (i) => this.ensureCache(i),
+      cacheFor: (i) => this.cacheFor(i),
+      rest: (i) => this.rest(i),
+      resourcesChanged: () => {
+        this.openapi.invalidate();
+        this.openapiV2?.invalidate();
+      },
+      deleteKey: async (k) => {
+        try {
+          await this.store.delete(k);
+        } catch {
+          // already gone
+        }
+      },
+    });
   }
 
   setServerAddress(addr: string): void {
@@ -101,12 +120,14 @@ export class ApiServer {
     seedServiceAllocation(this.services, this.cacheFor(svcInfo).list().map((c) => c.obj));
     await this.ensureSystemNamespaces();
     await this.ensureKubernetesService();
+    await this.crds.start();
     this.startCompaction();
     this.ready = true;
   }
 
   async stop(): Promise<void> {
     this.ready = false;
+    this.crds.stop();
     if (this.compactTimer) clearInterval(this.compactTimer);
     for (const c of this.caches.values()) c.stop();
   }
@@ -138,6 +159,7 @@ export class ApiServer {
       r = new ResourceRest(
         {
           hooksFor: (i) => (i.group === '' && i.resource === 'services' ? this.serviceHooks : undefined),
+          strategyFor: (i) => this.crds.strategyFor(i),
           store: this.store,
           cacheFor: (i) => this.cacheFor(i),
           namespaceState: (ns) => this.namespaceState(ns),
@@ -330,7 +352,8 @@ export class ApiServer {
       const obj = requireObject(decodeBody(req.body, req.headers.contentType));
       const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : apiVersionOf(info);
       const kindName = typeof obj.kind === 'string' ? obj.kind : info.kind;
-      const r = checkFields({ directive, apiVersion, kind: kindName, targetKind: info.kind, bodyText: req.body.toString('utf8'), contentType: req.headers.contentType, obj });
+      const unknownFields = this.crds.strategyFor(info)?.unknownFields?.(obj);
+      const r = checkFields({ directive, apiVersion, kind: kindName, targetKind: info.kind, bodyText: req.body.toString('utf8'), contentType: req.headers.contentType, obj, unknownFields });
       if (r.error) throw badRequest(r.error);
       warnings.addAll(r.warnings);
       pruneUnknownFields(apiVersion, kindName, obj);
@@ -507,6 +530,7 @@ export class ApiServer {
     noHeaders = false,
   ): object {
     const t: any = buildTable(info.group, info.resource, objs, {
+      ...this.printerOptions(info),
       includeObject,
       noHeaders,
       now: new Date(),
@@ -516,6 +540,13 @@ export class ApiServer {
     });
     if (version === 'v1beta1') t.apiVersion = 'meta.k8s.io/v1beta1';
     return t;
+  }
+
+  private printerOptions(info: ResourceInfo): { columns?: any[]; cells?: (o: any) => unknown[] } {
+    const p = this.crds.printerFor(info);
+    if (!p) return {};
+    const now = new Date();
+    return { columns: p.columns, cells: (o) => p.cells(o, now) };
   }
 
   /** Writes an Event through the API (used by in-process components). */

@@ -76,8 +76,25 @@ export interface ResourceHooks {
   afterDelete?(obj: any): void;
 }
 
+/**
+ * A resource whose create/update rules are not the built-in ones (custom
+ * resources, CustomResourceDefinitions): it owns defaulting, status and
+ * generation handling and validation for its writes.
+ */
+export interface ResourceStrategy {
+  create(obj: any): FieldError[];
+  update(obj: any, old: any): FieldError[];
+  /** The object to store for a /status write, and its problems. */
+  statusUpdate(incoming: any, old: any): { obj: any; errs: FieldError[] };
+  /** Called before a delete decides whether it waits (e.g. adds a cleanup finalizer). */
+  beforeDelete?(obj: any): void;
+  /** Unknown-field paths of a request body (custom resources' pruning), for fieldValidation. */
+  unknownFields?(obj: any): string[];
+}
+
 export interface RestContext {
   hooksFor(info: ResourceInfo): ResourceHooks | undefined;
+  strategyFor(info: ResourceInfo): ResourceStrategy | undefined;
   store: Store;
   cacheFor(info: ResourceInfo): WatchCache;
   /** Checks that a namespace exists and is not terminating (for creates). */
@@ -674,18 +691,21 @@ export class ResourceRest {
     this.checkNamespace(meta.namespace, name);
     meta.uid = newUID();
     meta.creationTimestamp = nowRFC3339();
-    applyDefaults(info, body);
+    const strategy = this.ctx.strategyFor(info);
+    if (!strategy) applyDefaults(info, body);
     dropEmptyMeta(meta);
     if (!opts.managedFieldsSet) setManagedFields(body, updateManagedFields(undefined, body, { manager: opts.fieldManager ?? '', time: nowTime(), apiVersion: apiVersionOf(info) }));
     if (info.group === '' && info.resource === 'namespaces') prepareNamespaceForCreate(body);
-    const errs = validate(info, body);
+    const errs = strategy ? strategy.create(body) : validate(info, body);
     if (errs.length) throwInvalid(info, name, errs);
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
-    if (info.generation) meta.generation = 1;
-    else delete meta.generation;
-    initialStatus(info, body);
+    if (!strategy) {
+      if (info.generation) meta.generation = 1;
+      else delete meta.generation;
+      initialStatus(info, body);
+    }
     if (this.cache.get(this.key(meta.namespace ?? '', name))) throw alreadyExists(info.group, info.resource, name);
     const undo: Array<() => void> = [];
     const hooks = this.ctx.hooksFor(info);
@@ -751,7 +771,13 @@ export class ResourceRest {
     const old = cur.obj;
     let next: any;
     const hasStatus = info.subresources.some((s) => s.name === 'status');
-    if (subresource === 'status') {
+    const strategy = this.ctx.strategyFor(info);
+    let strategyErrs: FieldError[] | undefined;
+    if (strategy && subresource === 'status') {
+      const r = strategy.statusUpdate(incoming, old);
+      next = r.obj;
+      strategyErrs = r.errs;
+    } else if (subresource === 'status') {
       // Status writes change status only; spec and metadata stay as stored.
       next = clone(old);
       next.status = incoming.status;
@@ -768,7 +794,7 @@ export class ResourceRest {
       throw methodNotSupported();
     } else {
       next = incoming;
-      if (hasStatus) {
+      if (hasStatus && !strategy) {
         if (old.status === undefined) delete next.status;
         else next.status = clone(old.status);
       }
@@ -787,7 +813,8 @@ export class ResourceRest {
       delete m.deletionGracePeriodSeconds;
     }
     if (!m.generateName && om.generateName) m.generateName = om.generateName;
-    if (subresource === '') applyDefaults(info, next);
+    if (subresource === '' && !strategy) applyDefaults(info, next);
+    if (subresource === '' && strategy) strategyErrs = strategy.update(next, old);
     dropEmptyMeta(next.metadata);
     if (!opts.managedFieldsSet) {
       if (subresource !== '') next.metadata.managedFields = om.managedFields;
@@ -796,7 +823,9 @@ export class ResourceRest {
         updateManagedFields(old, next, { manager: opts.fieldManager ?? '', time: nowTime(), apiVersion: apiVersionOf(info), subresource: subresource || undefined }),
       );
     }
-    if (info.generation) {
+    if (strategy) {
+      if (subresource !== '') m.generation = om.generation;
+    } else if (info.generation) {
       m.generation = om.generation ?? 1;
       // Deployments also bump on annotation changes (they are copied to their ReplicaSets).
       const annotationsBump = info.group === 'apps' && info.resource === 'deployments' && !deepEqualJSON(m.annotations ?? {}, om.annotations ?? {});
@@ -804,7 +833,7 @@ export class ResourceRest {
     } else {
       delete m.generation;
     }
-    const errs = validate(info, next, old);
+    const errs = strategyErrs ?? validate(info, next, old);
     if (errs.length) throwInvalid(info, name, errs);
 
     // Adding finalizers to an object being deleted is not allowed.
@@ -1088,6 +1117,7 @@ export class ResourceRest {
       next.status = { ...(next.status ?? {}), phase: 'Terminating' };
     }
     applyPropagationFinalizers(info, m, options);
+    this.ctx.strategyFor(info)?.beforeDelete?.(next);
     const finalizers: string[] = m.finalizers ?? [];
     const mustWait = graceful || finalizers.length > 0 || (isNamespace && (next.spec?.finalizers ?? []).length > 0);
     if (mustWait) {

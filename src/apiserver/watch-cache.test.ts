@@ -256,6 +256,7 @@ async function restWithTinyCache() {
     store,
     cacheFor: () => cache,
     hooksFor: () => undefined,
+    strategyFor: () => undefined,
     namespaceState: () => 'active' as const,
     currentRevision: () => store.currentRevision(),
   };

@@ -1,0 +1,109 @@
+// CustomResourceDefinitions through kubectl: a CRD becomes a served
+// resource within a second, its instances are defaulted, pruned and
+// validated by the schema, printed with its columns, and deleting the CRD
+// deletes them.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startKts, type KtsProcess } from './harness.js';
+
+let kts: KtsProcess;
+
+before(async () => {
+  kts = await startKts({ storage: 'memory', extraArgs: ['--disable', 'scheduler'] });
+});
+after(async () => {
+  await kts?.stop();
+});
+
+const CRD = (scope: 'Namespaced' | 'Cluster' = 'Namespaced') => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: ${scope}
+  names:
+    plural: widgets
+    singular: widget
+    kind: Widget
+    shortNames: [wd]
+    categories: [all]
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources:
+      status: {}
+    additionalPrinterColumns:
+    - name: Size
+      type: integer
+      jsonPath: .spec.size
+    - name: Age
+      type: date
+      jsonPath: .metadata.creationTimestamp
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            required: [size]
+            properties:
+              size: {type: integer, maximum: 10}
+              color: {type: string, default: blue}
+          status:
+            type: object
+            properties:
+              ready: {type: boolean}
+`;
+
+const widget = (name: string, spec: object) => JSON.stringify({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name }, spec });
+
+test('a CRD is established and its resource appears in discovery', async () => {
+  assert.equal((await kts.k(['apply', '-f', '-'], CRD())).trim(), 'customresourcedefinition.apiextensions.k8s.io/widgets.example.com created');
+  const t0 = Date.now();
+  const w = await kts.kubectl(['wait', '--for=condition=Established', 'crd/widgets.example.com', '--timeout=10s']);
+  assert.equal(w.code, 0, w.stderr);
+  assert.ok(Date.now() - t0 < 5000);
+  const crd = JSON.parse(await kts.k(['get', 'crd', 'widgets.example.com', '-o', 'json']));
+  const cond = (t: string) => crd.status.conditions.find((c: any) => c.type === t);
+  assert.equal(cond('NamesAccepted').status, 'True');
+  assert.equal(cond('NamesAccepted').reason, 'NoConflicts');
+  assert.equal(cond('Established').reason, 'InitialNamesAccepted');
+  assert.deepEqual(crd.status.storedVersions, ['v1']);
+  const ar = await kts.k(['api-resources', '--api-group=example.com', '--no-headers']);
+  assert.match(ar.trim(), /^widgets\s+wd\s+example\.com\/v1\s+true\s+Widget$/);
+});
+
+test('custom resources: defaults, columns, schema validation, strict fields', async () => {
+  assert.equal((await kts.k(['apply', '-f', '-'], widget('w1', { size: 3 }))).trim(), 'widget.example.com/w1 created');
+  const w1 = JSON.parse(await kts.k(['get', 'wd', 'w1', '-o', 'json']));
+  assert.equal(w1.spec.color, 'blue', 'schema default applied');
+  assert.equal(w1.metadata.generation, 1);
+  assert.match(await kts.k(['get', 'widgets']), /^NAME\s+SIZE\s+AGE\nw1\s+3\s+\d+s\n$/);
+  const tooBig = await kts.kubectl(['patch', 'widget', 'w1', '--type=merge', '-p', '{"spec":{"size":20}}']);
+  assert.notEqual(tooBig.code, 0);
+  assert.match(tooBig.stderr, /The Widget "w1" is invalid: spec\.size: Invalid value: 20: spec\.size in body should be less than or equal to 10/);
+  const missing = await kts.kubectl(['create', '-f', '-'], { input: widget('w2', { color: 'red' }) });
+  assert.match(missing.stderr, /spec\.size: Required value/);
+  const unknown = await kts.kubectl(['create', '-f', '-'], { input: widget('w3', { size: 1, extra: true }) });
+  assert.match(unknown.stderr, /Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec\.extra"/);
+  assert.match(await kts.k(['get', 'all']), /widget\.example\.com\/w1\s+3\s+\d+s/);
+  // Status goes through the status subresource only.
+  await kts.k(['patch', 'widget', 'w1', '--subresource=status', '--type=merge', '-p', '{"status":{"ready":true}}']);
+  await kts.k(['patch', 'widget', 'w1', '--type=merge', '-p', '{"status":{"ready":false},"spec":{"size":4}}']);
+  const after = JSON.parse(await kts.k(['get', 'wd', 'w1', '-o', 'json']));
+  assert.equal(after.status.ready, true);
+  assert.equal(after.spec.size, 4);
+  assert.equal(after.metadata.generation, 2);
+});
+
+test('deleting the CRD deletes its instances and stops serving it', async () => {
+  assert.equal((await kts.k(['delete', 'crd', 'widgets.example.com', '--timeout=30s'])).trim(), 'customresourcedefinition.apiextensions.k8s.io "widgets.example.com" deleted');
+  assert.equal((await kts.k(['api-resources', '--api-group=example.com', '--no-headers'])).trim(), '');
+  // Recreated, it starts empty.
+  await kts.k(['apply', '-f', '-'], CRD());
+  await kts.k(['wait', '--for=condition=Established', 'crd/widgets.example.com', '--timeout=10s']);
+  assert.equal((await kts.k(['get', 'widgets', '-o', 'name'])).trim(), '');
+});
