@@ -11,7 +11,7 @@ import { ApiServer } from '../apiserver/api-server.js';
 import { HttpServer } from '../apiserver/http-server.js';
 import { InProcessClient } from '../client/in-process.js';
 import { startControllerManager } from '../controllers/manager.js';
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { startScheduler } from '../scheduler/index.js';
 import { startSimulatedNodes } from '../sim/index.js';
 import { hostname } from 'node:os';
@@ -62,12 +62,15 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
   await writeKubeconfig(kubeconfigPath, kubeconfig);
   if (cfg.writeKubeconfig) await writeKubeconfig(cfg.writeKubeconfig, kubeconfig);
 
+  // Stable per server (host and data dir): after a crash the restarted
+  // server is still the Lease holder and leads again at once.
+  const identity = `${hostname()}_${createHash('sha256').update(cfg.dataDir).digest('hex').slice(0, 8)}`;
   // In-process components authenticate as themselves, like remote ones.
   const stops: Array<() => Promise<void> | void> = [];
   if (!cfg.disable.includes('controllers')) {
     const cm = { name: 'system:kube-controller-manager', groups: ['system:authenticated'] };
     const controllers = await startControllerManager(new InProcessClient(api, cm), {
-      identity: `${hostname()}_${randomUUID()}`,
+      identity,
       leaderElection: true,
       resources: () => api.registry.all(),
     });
@@ -76,7 +79,7 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
   }
   if (!cfg.disable.includes('scheduler')) {
     const scheduler = await startScheduler(new InProcessClient(api, { name: 'system:kube-scheduler', groups: ['system:authenticated'] }), {
-      identity: `${hostname()}_${process.pid}`,
+      identity,
       leaderElection: true,
     });
     stops.push(() => scheduler.stop());
