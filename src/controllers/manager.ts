@@ -14,6 +14,9 @@ import { NamespaceController } from './namespace.js';
 import { ReplicaSetController } from './replicaset.js';
 import { DeploymentController } from './deployment.js';
 import { GarbageCollector } from './garbage-collector.js';
+import { EndpointsController } from './endpoints.js';
+import { EndpointSliceController } from './endpointslice.js';
+import { ServiceAccountsController } from './serviceaccount.js';
 import { errorMessage } from './util.js';
 
 export const LEASE_NAMESPACE = 'kube-system';
@@ -55,6 +58,9 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
   const namespaces = new NamespaceController(client, opts.resources, { factory, workers: opts.workers?.namespace ?? 2 });
   const replicasets = new ReplicaSetController(client, factory, { recorder: new ApiEventRecorder(client, 'replicaset-controller', recorderOpts) });
   const deployments = new DeploymentController(client, factory, { recorder: new ApiEventRecorder(client, 'deployment-controller', recorderOpts) });
+  const endpoints = new EndpointsController(client, factory);
+  const endpointSlices = new EndpointSliceController(client, factory);
+  const serviceAccounts = new ServiceAccountsController(client, factory);
   // Last, so it reuses the informers the others asked for.
   const gc = new GarbageCollector(client, { resources: opts.resources, factory, workers: opts.workers?.garbageCollector });
   factory.start();
@@ -62,13 +68,16 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
     namespaces.run(opts.workers?.namespace ?? 2),
     replicasets.run(opts.workers?.replicaset ?? 5),
     deployments.run(opts.workers?.deployment ?? 5),
+    endpoints.run(5),
+    endpointSlices.run(5),
+    serviceAccounts.run(1),
     gc.run(),
   ];
   let stopping: Promise<void> | undefined;
   return {
     stop() {
       stopping ??= (async () => {
-        await Promise.all([namespaces.stop(), replicasets.stop(), deployments.stop(), gc.stop()]);
+        await Promise.all([namespaces.stop(), replicasets.stop(), deployments.stop(), endpoints.stop(), endpointSlices.stop(), serviceAccounts.stop(), gc.stop()]);
         factory.stop();
         await Promise.allSettled(runs);
       })();

@@ -92,3 +92,24 @@ test('a bare ReplicaSet replaces deleted pods', async () => {
   await kts.k(['delete', 'rs', 'rs1', '--cascade=foreground']);
   assert.equal((await kts.k(['get', 'pods', '-l', 'app=rs1', '-o', 'name'])).trim(), '');
 });
+
+test('Services get Endpoints and EndpointSlices of ready pods; namespaces get a default ServiceAccount', async () => {
+  await kts.k(['create', 'namespace', 'svc-demo']);
+  const sa = await eventually('default ServiceAccount', async () => ((await kts.k(['-n', 'svc-demo', 'get', 'sa', '-o', 'name'])).trim() === 'serviceaccount/default' ? true : undefined));
+  assert.equal(sa, true);
+  await kts.k(['-n', 'svc-demo', 'create', 'deployment', 'api', '--image=busybox', '--replicas=2', '--port=8080']);
+  await kts.k(['-n', 'svc-demo', 'expose', 'deployment', 'api', '--port=80', '--target-port=8080']);
+  const ips = await eventually('2 endpoints', async () => {
+    const a = (await kts.k(['-n', 'svc-demo', 'get', 'endpoints', 'api', '-o', 'jsonpath={.subsets[0].addresses[*].ip}'])).split(' ').filter(Boolean);
+    return a.length === 2 ? a.sort() : undefined;
+  });
+  const podIPs = (await kts.k(['-n', 'svc-demo', 'get', 'pods', '-l', 'app=api', '-o', 'jsonpath={.items[*].status.podIP}'])).split(' ').sort();
+  assert.deepEqual(ips, podIPs);
+  assert.equal(await kts.k(['-n', 'svc-demo', 'get', 'endpoints', 'api', '-o', 'jsonpath={.subsets[0].ports[0].port}']), '8080');
+  assert.match(await kts.k(['-n', 'svc-demo', 'get', 'endpoints', 'api']), new RegExp(`\\napi\\s+${ips.map((i) => `${i.replace(/\./g, '\\.')}:8080`).join(',')}\\s+\\d+s\\n`));
+  const slices = JSON.parse(await kts.k(['-n', 'svc-demo', 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=api', '-o', 'json'])).items;
+  assert.equal(slices.length, 1);
+  assert.deepEqual(slices[0].endpoints.map((e: any) => e.addresses[0]).sort(), ips);
+  assert.ok(slices[0].endpoints.every((e: any) => e.conditions.ready === true));
+  await kts.k(['delete', 'namespace', 'svc-demo', '--timeout=60s']);
+});
