@@ -15,6 +15,8 @@ import { ReplicaSetController } from './replicaset.js';
 import { DeploymentController } from './deployment.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { EndpointsController } from './endpoints.js';
+import { JobController } from './job.js';
+import { CronJobController } from './cronjob.js';
 import { EndpointSliceController } from './endpointslice.js';
 import { ServiceAccountsController } from './serviceaccount.js';
 import { errorMessage } from './util.js';
@@ -58,6 +60,8 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
   const namespaces = new NamespaceController(client, opts.resources, { factory, workers: opts.workers?.namespace ?? 2 });
   const replicasets = new ReplicaSetController(client, factory, { recorder: new ApiEventRecorder(client, 'replicaset-controller', recorderOpts) });
   const deployments = new DeploymentController(client, factory, { recorder: new ApiEventRecorder(client, 'deployment-controller', recorderOpts) });
+  const jobs = new JobController(client, factory, { recorder: new ApiEventRecorder(client, 'job-controller', recorderOpts) });
+  const cronjobs = new CronJobController(client, factory, { recorder: new ApiEventRecorder(client, 'cronjob-controller', recorderOpts) });
   const endpoints = new EndpointsController(client, factory);
   const endpointSlices = new EndpointSliceController(client, factory);
   const serviceAccounts = new ServiceAccountsController(client, factory);
@@ -68,6 +72,8 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
     namespaces.run(opts.workers?.namespace ?? 2),
     replicasets.run(opts.workers?.replicaset ?? 5),
     deployments.run(opts.workers?.deployment ?? 5),
+    jobs.run(5),
+    cronjobs.run(5),
     endpoints.run(5),
     endpointSlices.run(5),
     serviceAccounts.run(1),
@@ -77,7 +83,7 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
   return {
     stop() {
       stopping ??= (async () => {
-        await Promise.all([namespaces.stop(), replicasets.stop(), deployments.stop(), endpoints.stop(), endpointSlices.stop(), serviceAccounts.stop(), gc.stop()]);
+        await Promise.all([namespaces.stop(), replicasets.stop(), deployments.stop(), jobs.stop(), cronjobs.stop(), endpoints.stop(), endpointSlices.stop(), serviceAccounts.stop(), gc.stop()]);
         factory.stop();
         await Promise.allSettled(runs);
       })();

@@ -113,3 +113,28 @@ test('Services get Endpoints and EndpointSlices of ready pods; namespaces get a 
   assert.ok(slices[0].endpoints.every((e: any) => e.conditions.ready === true));
   await kts.k(['delete', 'namespace', 'svc-demo', '--timeout=60s']);
 });
+
+test('Jobs run to completion; kubectl wait sees Complete; a CronJob spawns a Job on demand', async () => {
+  const job = {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'once' },
+    spec: {
+      completions: 2,
+      parallelism: 2,
+      template: { metadata: { annotations: { 'sim.kts.io/exit-code': '0', 'sim.kts.io/run-seconds': '1' } }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } },
+    },
+  };
+  await kts.k(['create', '-f', '-'], JSON.stringify(job));
+  const w = await kts.kubectl(['wait', '--for=condition=complete', 'job/once', '--timeout=60s'], { timeoutMs: 70_000 });
+  assert.equal(w.code, 0, w.stderr);
+  assert.equal(w.stdout.trim(), 'job.batch/once condition met');
+  assert.equal(await kts.k(['get', 'job', 'once', '-o', 'jsonpath={.status.succeeded}']), '2');
+  assert.match(await kts.k(['get', 'job', 'once']), /\nonce\s+Complete\s+2\/2\s+\d+s\s+\d+s\n/);
+  await kts.k(['create', 'cronjob', 'tick', '--image=busybox', '--schedule=*/5 * * * *']);
+  assert.equal((await kts.k(['create', 'job', 'manual', '--from=cronjob/tick'])).trim(), 'job.batch/manual created');
+  const owner = await kts.k(['get', 'job', 'manual', '-o', 'jsonpath={.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}']);
+  assert.equal(owner, 'CronJob/tick');
+  await kts.k(['delete', 'cronjob', 'tick']);
+  await kts.k(['delete', 'job', 'once']);
+});
