@@ -284,6 +284,14 @@ function throwOptionsInvalid(kind: string, errs: FieldError[]): never {
   );
 }
 
+function tryJSON(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** An object that names a uid must be that object (upstream's UID precondition on writes). */
 function checkUIDPrecondition(info: ResourceInfo, name: string, given: unknown, actual: string): void {
   if (given !== undefined && given !== null && given !== '' && given !== actual) {
@@ -965,8 +973,11 @@ export class ResourceRest {
     if (!opts.fieldManager) throw badRequest('PATCH request of type application/apply-patch+yaml requires fieldManager to be specified');
     let applied: any;
     try {
-      // Later duplicate keys win, as in upstream's YAML decoding; fieldValidation reports them.
-      applied = YAML.parse(patchBody.toString('utf8'), { uniqueKeys: false });
+      // JSON is YAML: parse it as JSON when it is (much faster). Later duplicate keys
+      // win either way, as in upstream's YAML decoding; fieldValidation reports them.
+      const text = patchBody.toString('utf8');
+      applied = /^\s*\{/.test(text) ? tryJSON(text) : undefined;
+      if (applied === undefined) applied = YAML.parse(text, { uniqueKeys: false });
     } catch (e) {
       throw badRequest(`error decoding YAML: ${(e as Error).message.split('\n')[0]}`);
     }
