@@ -10,7 +10,7 @@ import { labelSelectorToString, selectorFromLabelSelectorObject } from '../api/l
 import type { Store } from '../storage/types.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { decodeBody, negotiate, requireObject, type ResponseShape } from './codec.js';
-import { ApiError, internalError, methodNotSupported, resourceNotFound, unauthorized, badRequest, notAcceptable } from './errors.js';
+import { ApiError, internalError, methodNotSupported, resourceNotFound, unauthorized, badRequest, notAcceptable, forbidden } from './errors.js';
 import YAML from 'yaml';
 import { parseRequestInfo, type ResourceRequest } from './request-info.js';
 import { ResourceRest, writeOptions, type RestResult, type WatchSink } from './rest.js';
@@ -81,6 +81,32 @@ export class ApiServer {
   readonly services: ServiceAllocation;
   private serviceHooks: ResourceHooks;
   readonly crds: CustomResourceManager;
+  /** Priority admission: spec.priority from the pod's PriorityClass (or the global default). */
+  private podHooks: ResourceHooks = {
+    beforeCreate: (pod) => {
+      const pcInfo = this.registry.get('scheduling.k8s.io', 'v1', 'priorityclasses')!;
+      const cache = this.cacheFor(pcInfo);
+      const name: string | undefined = pod.spec?.priorityClassName;
+      let pc: any;
+      if (name) {
+        pc = cache.get(`${resourcePrefix(pcInfo)}${name}`)?.obj;
+        if (!pc) throw forbidden('', 'pods', pod.metadata?.name ?? '', `no PriorityClass with name ${name} was found`);
+      } else {
+        pc = cache
+          .list()
+          .map((c) => c.obj)
+          .filter((o) => o.globalDefault)
+          .sort((a, b) => a.value - b.value)[0];
+      }
+      const value = pc ? pc.value : 0;
+      if (pod.spec.priority !== undefined && pod.spec.priority !== value) {
+        throw forbidden('', 'pods', pod.metadata?.name ?? '', 'the integer value of priority must not be provided in pod spec; priority admission controller computed ' + value + ' from the given PriorityClass name');
+      }
+      pod.spec.priority = value;
+      if (pc && !name && pc.metadata?.name) pod.spec.priorityClassName = pc.metadata.name;
+      pod.spec.preemptionPolicy ??= pc?.preemptionPolicy ?? 'PreemptLowerPriority';
+    },
+  };
   private ready = false;
   private compactTimer: NodeJS.Timeout | undefined;
 
@@ -120,6 +146,7 @@ export class ApiServer {
     seedServiceAllocation(this.services, this.cacheFor(svcInfo).list().map((c) => c.obj));
     await this.ensureSystemNamespaces();
     await this.ensureKubernetesService();
+    await this.ensureSystemPriorityClasses();
     await this.crds.start();
     this.startCompaction();
     this.ready = true;
@@ -158,7 +185,7 @@ export class ApiServer {
     if (!r) {
       r = new ResourceRest(
         {
-          hooksFor: (i) => (i.group === '' && i.resource === 'services' ? this.serviceHooks : undefined),
+          hooksFor: (i) => (i.group === '' && i.resource === 'services' ? this.serviceHooks : i.group === '' && i.resource === 'pods' ? this.podHooks : undefined),
           strategyFor: (i) => this.crds.strategyFor(i),
           store: this.store,
           cacheFor: (i) => this.cacheFor(i),
@@ -210,6 +237,27 @@ export class ApiServer {
       );
     } catch (e) {
       if (!(e instanceof ApiError && e.code === 409)) throw e;
+    }
+  }
+
+  /** The two built-in PriorityClasses upstream creates at start. */
+  private async ensureSystemPriorityClasses(): Promise<void> {
+    const info = this.registry.get('scheduling.k8s.io', 'v1', 'priorityclasses')!;
+    const classes = [
+      { name: 'system-node-critical', value: 2000001000, description: 'Used for system critical pods that must not be moved from their current node.' },
+      { name: 'system-cluster-critical', value: 2000000000, description: 'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.' },
+    ];
+    for (const c of classes) {
+      if (this.cacheFor(info).get(`${resourcePrefix(info)}${c.name}`)) continue;
+      try {
+        await this.rest(info).create(
+          '',
+          { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: c.name }, value: c.value, description: c.description, preemptionPolicy: 'PreemptLowerPriority' },
+          { dryRun: false, fieldManager: 'kube-apiserver' },
+        );
+      } catch (e) {
+        if (!(e instanceof ApiError && e.code === 409)) throw e;
+      }
     }
   }
 
