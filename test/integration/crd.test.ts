@@ -107,3 +107,30 @@ test('deleting the CRD deletes its instances and stops serving it', async () => 
   await kts.k(['wait', '--for=condition=Established', 'crd/widgets.example.com', '--timeout=10s']);
   assert.equal((await kts.k(['get', 'widgets', '-o', 'name'])).trim(), '');
 });
+
+test('invalid CRDs are refused with field causes', async () => {
+  const bad = CRD().replace('name: widgets.example.com', 'name: gizmos.example.com').replace('plural: widgets', 'plural: gizmos').replace('singular: widget', 'singular: gizmo').replace('kind: Widget', 'kind: Gizmo').replace('shortNames: [wd]', 'shortNames: []').replace('storage: true', 'storage: false');
+  const r = await kts.kubectl(['create', '-f', '-'], { input: bad });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /The CustomResourceDefinition "gizmos\.example\.com" is invalid: [\s\S]*spec\.versions: Invalid value: [\s\S]*must have exactly one version marked as storage version/);
+  const name = await kts.kubectl(['create', '-f', '-'], { input: CRD().replace('name: widgets.example.com', 'name: wrong.example.com') });
+  assert.match(name.stderr, /metadata\.name: Invalid value: "wrong\.example\.com": must be spec\.names\.plural\+"\."\+spec\.group/);
+});
+
+test('several served versions share one storage version', async () => {
+  const two = CRD()
+    .replace('name: widgets.example.com', 'name: things.example.com')
+    .replace('plural: widgets', 'plural: things')
+    .replace('singular: widget', 'singular: thing')
+    .replace('kind: Widget', 'kind: Thing')
+    .replace('shortNames: [wd]', 'shortNames: [th]')
+    .replace('  versions:\n  - name: v1\n    served: true\n    storage: true\n', '  versions:\n  - name: v1beta1\n    served: true\n    storage: false\n    schema:\n      openAPIV3Schema:\n        type: object\n        x-kubernetes-preserve-unknown-fields: true\n  - name: v1\n    served: true\n    storage: true\n');
+  await kts.k(['apply', '-f', '-'], two);
+  await kts.k(['wait', '--for=condition=Established', 'crd/things.example.com', '--timeout=10s']);
+  const vs = (await kts.k(['api-resources', '--api-group=example.com', '--no-headers'])).trim();
+  assert.match(vs, /^things\s+th\s+example\.com\/v1\s+true\s+Thing$/m, 'v1 is preferred');
+  await kts.k(['create', '-f', '-'], JSON.stringify({ apiVersion: 'example.com/v1beta1', kind: 'Thing', metadata: { name: 't1' }, spec: { size: 1 } }));
+  assert.equal(await kts.k(['get', 'things.v1.example.com', 't1', '-o', 'jsonpath={.apiVersion} {.spec.size}']), 'example.com/v1 1');
+  assert.equal(await kts.k(['get', 'things.v1beta1.example.com', 't1', '-o', 'jsonpath={.apiVersion}']), 'example.com/v1beta1');
+  await kts.k(['delete', 'crd', 'things.example.com']);
+});

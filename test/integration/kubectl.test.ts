@@ -111,6 +111,38 @@ describe('kubectl against kts', () => {
     assert.match(wide, /\nweb\s+0\/3\s+\d+\s+0\s+\d+s\s+main\s+busybox:1\.37\s+app=web\n/);
   });
 
+  test('kubectl patch with each patch type', async () => {
+    await kts.k(['apply', '-f', '-'], DEPLOY('pt', 'busybox:1.36', 1));
+    // Strategic merge (kubectl's default for built-ins): containers merge by name.
+    await kts.k(['patch', 'deploy', 'pt', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"side","image":"busybox:side"}]}}}}']);
+    assert.equal(await kts.k(['get', 'deploy', 'pt', '-o', 'jsonpath={.spec.template.spec.containers[*].name}']), 'side main');
+    // $patch: delete removes one element by its key.
+    await kts.k(['patch', 'deploy', 'pt', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"side","$patch":"delete"}]}}}}']);
+    assert.equal(await kts.k(['get', 'deploy', 'pt', '-o', 'jsonpath={.spec.template.spec.containers[*].name}']), 'main');
+    // JSON merge patch: lists are replaced whole.
+    await kts.k(['patch', 'deploy', 'pt', '--type=merge', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"only","image":"busybox:m"}]}}}}']);
+    assert.equal(await kts.k(['get', 'deploy', 'pt', '-o', 'jsonpath={.spec.template.spec.containers[*].name}']), 'only');
+    // JSON patch (RFC 6902), including a failing test operation.
+    await kts.k(['patch', 'deploy', 'pt', '--type=json', '-p', '[{"op":"replace","path":"/spec/replicas","value":4},{"op":"add","path":"/metadata/labels/extra","value":"yes"}]']);
+    assert.equal(await kts.k(['get', 'deploy', 'pt', '-o', 'jsonpath={.spec.replicas} {.metadata.labels.extra}']), '4 yes');
+    const failed = await kts.kubectl(['patch', 'deploy', 'pt', '--type=json', '-p', '[{"op":"test","path":"/spec/replicas","value":9}]']);
+    assert.notEqual(failed.code, 0);
+    assert.match(failed.stderr, /json patch test operation 0: testing value \/spec\/replicas failed/);
+    await kts.k(['delete', 'deploy', 'pt']);
+  });
+
+  test('apply: a field removed from the file is removed from the object; then --server-side takes over', async () => {
+    const withEnv = DEPLOY('rm', 'busybox:1.36', 1).replace('        ports:\n', '        env:\n        - name: A\n          value: "1"\n        - name: B\n          value: "2"\n        ports:\n');
+    await kts.k(['apply', '-f', '-'], withEnv);
+    await kts.k(['apply', '-f', '-'], withEnv.replace('        - name: B\n          value: "2"\n', ''));
+    assert.equal(await kts.k(['get', 'deploy', 'rm', '-o', 'jsonpath={.spec.template.spec.containers[0].env[*].name}']), 'A');
+    // Client-side apply followed by server-side apply: no conflicts, the applier owns the fields.
+    const ssa = await kts.kubectl(['apply', '--server-side', '-f', '-'], { input: withEnv.replace('replicas: 1', 'replicas: 2') });
+    assert.equal(ssa.code, 0, ssa.stderr);
+    assert.equal(await kts.k(['get', 'deploy', 'rm', '-o', 'jsonpath={.spec.replicas} {.spec.template.spec.containers[0].env[*].name}']), '2 A B');
+    await kts.k(['delete', 'deploy', 'rm']);
+  });
+
   test('server-side apply: field managers, conflicts and --force-conflicts', async () => {
     assert.equal((await kts.k(['apply', '--server-side', '-f', '-'], DEPLOY('ssa', 'busybox:1.36', 2))).trim(), 'deployment.apps/ssa serverside-applied');
     const obj = JSON.parse(await kts.k(['get', 'deploy', 'ssa', '-o', 'json', '--show-managed-fields']));
