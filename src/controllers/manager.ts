@@ -16,6 +16,10 @@ import { DeploymentController } from './deployment.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { EndpointsController } from './endpoints.js';
 import { JobController } from './job.js';
+import { StatefulSetController } from './statefulset.js';
+import { DaemonSetController } from './daemonset.js';
+import { NodeLifecycleController } from './nodelifecycle.js';
+import { DisruptionController } from './disruption.js';
 import { CronJobController } from './cronjob.js';
 import { EndpointSliceController } from './endpointslice.js';
 import { ServiceAccountsController } from './serviceaccount.js';
@@ -62,6 +66,10 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
   const deployments = new DeploymentController(client, factory, { recorder: new ApiEventRecorder(client, 'deployment-controller', recorderOpts) });
   const jobs = new JobController(client, factory, { recorder: new ApiEventRecorder(client, 'job-controller', recorderOpts) });
   const cronjobs = new CronJobController(client, factory, { recorder: new ApiEventRecorder(client, 'cronjob-controller', recorderOpts) });
+  const daemonsets = new DaemonSetController(client, factory, { recorder: new ApiEventRecorder(client, 'daemonset-controller', recorderOpts) });
+  const statefulsets = new StatefulSetController(client, factory, { recorder: new ApiEventRecorder(client, 'statefulset-controller', recorderOpts) });
+  const nodeLifecycle = new NodeLifecycleController(client, factory, { recorder: new ApiEventRecorder(client, 'node-controller', recorderOpts) });
+  const disruption = new DisruptionController(client, factory, { recorder: new ApiEventRecorder(client, 'controllermanager', recorderOpts) });
   const endpoints = new EndpointsController(client, factory);
   const endpointSlices = new EndpointSliceController(client, factory);
   const serviceAccounts = new ServiceAccountsController(client, factory);
@@ -72,6 +80,10 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
     namespaces.run(opts.workers?.namespace ?? 2),
     replicasets.run(opts.workers?.replicaset ?? 5),
     deployments.run(opts.workers?.deployment ?? 5),
+    statefulsets.run(5),
+    daemonsets.run(2),
+    nodeLifecycle.run(1),
+    disruption.run(5),
     jobs.run(5),
     cronjobs.run(5),
     endpoints.run(5),
@@ -83,7 +95,7 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
   return {
     stop() {
       stopping ??= (async () => {
-        await Promise.all([namespaces.stop(), replicasets.stop(), deployments.stop(), jobs.stop(), cronjobs.stop(), endpoints.stop(), endpointSlices.stop(), serviceAccounts.stop(), gc.stop()]);
+        await Promise.all([namespaces.stop(), replicasets.stop(), deployments.stop(), statefulsets.stop(), daemonsets.stop(), nodeLifecycle.stop(), disruption.stop(), jobs.stop(), cronjobs.stop(), endpoints.stop(), endpointSlices.stop(), serviceAccounts.stop(), gc.stop()]);
         factory.stop();
         await Promise.allSettled(runs);
       })();

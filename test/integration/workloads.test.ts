@@ -138,3 +138,59 @@ test('Jobs run to completion; kubectl wait sees Complete; a CronJob spawns a Job
   await kts.k(['delete', 'cronjob', 'tick']);
   await kts.k(['delete', 'job', 'once']);
 });
+
+test('StatefulSet: ordered pods with stable names, hostnames and claims; PodDisruptionBudget status', async () => {
+  const sts = {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'db' },
+    spec: {
+      serviceName: 'db',
+      replicas: 3,
+      selector: { matchLabels: { app: 'db' } },
+      template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+    },
+  };
+  await kts.k(['create', '-f', '-'], JSON.stringify(sts));
+  const r = await kts.kubectl(['rollout', 'status', 'statefulset/db', '--timeout=60s'], { timeoutMs: 70_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const pods = JSON.parse(await kts.k(['get', 'pods', '-l', 'app=db', '-o', 'json'])).items;
+  assert.deepEqual(pods.map((p: any) => p.metadata.name).sort(), ['db-0', 'db-1', 'db-2']);
+  for (const p of pods) {
+    assert.equal(p.spec.hostname, p.metadata.name);
+    assert.equal(p.spec.subdomain, 'db');
+  }
+  // OrderedReady: each pod was created after the previous one was ready.
+  const created = (n: string) => Date.parse(pods.find((p: any) => p.metadata.name === n).metadata.creationTimestamp);
+  assert.ok(created('db-0') <= created('db-1') && created('db-1') <= created('db-2'));
+  assert.deepEqual((await kts.k(['get', 'pvc', '-o', 'jsonpath={.items[*].metadata.name}'])).split(' ').sort(), ['data-db-0', 'data-db-1', 'data-db-2']);
+  assert.match(await kts.k(['get', 'sts', 'db']), /\ndb\s+3\/3\s+\d+s\n/);
+  await kts.k(['create', 'poddisruptionbudget', 'db-pdb', '--selector=app=db', '--min-available=2']);
+  const pdb = await eventually('PDB status', async () => {
+    const p = JSON.parse(await kts.k(['get', 'pdb', 'db-pdb', '-o', 'json']));
+    return p.status?.currentHealthy === 3 ? p : undefined;
+  });
+  assert.equal(pdb.status.disruptionsAllowed, 1);
+  assert.equal(pdb.status.desiredHealthy, 2);
+  await kts.k(['scale', 'statefulset', 'db', '--replicas=1']);
+  await eventually('scaled down to db-0', async () => ((await kts.k(['get', 'pods', '-l', 'app=db', '-o', 'name'])).trim() === 'pod/db-0' ? true : undefined));
+  await kts.k(['delete', 'sts', 'db']);
+  await kts.k(['delete', 'pdb', 'db-pdb']);
+});
+
+test('DaemonSet: one pod on each node, placed by the scheduler', async () => {
+  const ds = {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: 'agent' },
+    spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+  };
+  await kts.k(['create', '-f', '-'], JSON.stringify(ds));
+  const r = await kts.kubectl(['rollout', 'status', 'daemonset/agent', '--timeout=60s'], { timeoutMs: 70_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const nodes = (await kts.k(['get', 'pods', '-l', 'app=agent', '-o', 'jsonpath={.items[*].spec.nodeName}'])).split(' ').sort();
+  assert.deepEqual(nodes, ['sim-node-0', 'sim-node-1']);
+  assert.match(await kts.k(['get', 'ds', 'agent']), /\nagent\s+2\s+2\s+2\s+2\s+2\s+<none>\s+\d+s\n/);
+  await kts.k(['delete', 'ds', 'agent']);
+});
