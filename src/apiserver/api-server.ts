@@ -105,6 +105,13 @@ export class ApiServer {
       pod.spec.priority = value;
       if (pc && !name && pc.metadata?.name) pod.spec.priorityClassName = pc.metadata.name;
       pod.spec.preemptionPolicy ??= pc?.preemptionPolicy ?? 'PreemptLowerPriority';
+      // DefaultTolerationSeconds admission: 300 s on not-ready and unreachable nodes unless the pod says otherwise.
+      const tolerations: any[] = pod.spec.tolerations ?? [];
+      for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+        const has = tolerations.some((t) => (t.key === key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'));
+        if (!has) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+      }
+      pod.spec.tolerations = tolerations;
     },
   };
   private ready = false;

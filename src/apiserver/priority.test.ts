@@ -44,3 +44,16 @@ test('the global default applies to pods without a class; unknown classes are 40
   assert.equal(bad.status, 403);
   assert.equal(bad.body.message, 'pods "nope" is forbidden: no PriorityClass with name missing was found');
 });
+
+test('DefaultTolerationSeconds: pods tolerate not-ready and unreachable nodes for 300 s', async () => {
+  const p = (await call('POST', PODS, pod('tol'))).body;
+  assert.deepEqual(p.spec.tolerations, [
+    { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+    { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+  ]);
+  const own = (await call('POST', PODS, pod('own', { tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 }] }))).body;
+  assert.deepEqual(
+    own.spec.tolerations.map((t: any) => [t.key, t.tolerationSeconds]),
+    [['node.kubernetes.io/unreachable', 5], ['node.kubernetes.io/not-ready', 300]],
+  );
+});
