@@ -134,3 +134,21 @@ test('several served versions share one storage version', async () => {
   assert.equal(await kts.k(['get', 'things.v1beta1.example.com', 't1', '-o', 'jsonpath={.apiVersion}']), 'example.com/v1beta1');
   await kts.k(['delete', 'crd', 'things.example.com']);
 });
+
+test('a cluster-scoped CRD serves objects without a namespace', async () => {
+  const crd = CRD('Cluster')
+    .replace('name: widgets.example.com', 'name: regions.example.com')
+    .replace('plural: widgets', 'plural: regions')
+    .replace('singular: widget', 'singular: region')
+    .replace('kind: Widget', 'kind: Region')
+    .replace('shortNames: [wd]', 'shortNames: [rg]');
+  await kts.k(['apply', '-f', '-'], crd);
+  await kts.k(['wait', '--for=condition=Established', 'crd/regions.example.com', '--timeout=10s']);
+  assert.match((await kts.k(['api-resources', '--api-group=example.com', '--no-headers'])), /^regions\s+rg\s+example\.com\/v1\s+false\s+Region$/m);
+  await kts.k(['create', '-f', '-'], JSON.stringify({ apiVersion: 'example.com/v1', kind: 'Region', metadata: { name: 'eu' }, spec: { size: 2 } }));
+  const r = JSON.parse(await kts.k(['get', 'rg', 'eu', '-o', 'json']));
+  assert.equal(r.metadata.namespace, undefined);
+  assert.equal(r.spec.color, 'blue');
+  assert.match(await kts.k(['get', 'regions']), /^NAME\s+SIZE\s+AGE\neu\s+2\s+\d+s\n$/);
+  await kts.k(['delete', 'crd', 'regions.example.com']);
+});
