@@ -111,3 +111,19 @@ export async function startKts(opts: StartOptions = {}): Promise<KtsProcess> {
     },
   };
 }
+
+/** Polls `f` every 100 ms until it returns a value (not undefined); fails with `what` after `ms`. */
+export async function eventually<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -9,6 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { startKts, KUBECTL, type KtsProcess } from './harness.js';
+import { eventually } from './harness.js';
 
 let kts: KtsProcess;
 
@@ -19,20 +20,6 @@ after(async () => {
   await kts?.stop();
 });
 
-async function eventually<T>(what: string, f: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('simulated nodes register and are Ready', async () => {
   const out = await eventually('3 nodes', async () => {

@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startKts, type KtsProcess } from './harness.js';
+import { eventually } from './harness.js';
 
 let kts: KtsProcess;
 
@@ -14,20 +15,6 @@ after(async () => {
   await kts?.stop();
 });
 
-async function eventually<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const runningPods = async (sel: string) =>
   (await kts.k(['get', 'pods', '-l', sel, '--field-selector', 'status.phase=Running', '-o', 'name'])).trim().split('\n').filter(Boolean);
