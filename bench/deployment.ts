@@ -19,7 +19,7 @@
 import { ApiServer, type UserInfo } from '../src/apiserver/api-server.js';
 import { MemoryStore } from '../src/storage/memory.js';
 import { InProcessClient } from '../src/client/in-process.js';
-import type { ApiClient, PatchType, WatchEvent, WatchHandle } from '../src/client/types.js';
+import { CountingClient } from './counting-client.js';
 import { startControllerManager } from '../src/controllers/manager.js';
 import { startScheduler } from '../src/scheduler/index.js';
 import { startSimulatedNodes } from '../src/sim/index.js';
@@ -36,89 +36,47 @@ const NS = 'default';
 const NAME = 'bench';
 const DEPLOY_PATH = `/apis/apps/v1/namespaces/${NS}/deployments`;
 
-/** Counts requests by Kubernetes verb and resource, in front of another client. */
-class CountingClient implements ApiClient {
-  counts = new Map<string, number>();
-
-  constructor(private readonly inner: ApiClient) {}
-
-  reset(): Map<string, number> {
-    const c = this.counts;
-    this.counts = new Map();
-    return c;
+/** Requests by Kubernetes verb and resource (`create pods`, `update deployments/status`). */
+const classify = (method: string, path: string): string => {
+  const [p, q = ''] = path.split('?');
+  const parts = p.split('/').filter(Boolean);
+  // /api/v1/... or /apis/<group>/<version>/...
+  let rest = parts[0] === 'api' ? parts.slice(2) : parts.slice(3);
+  if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
+  const resource = rest.length >= 3 ? `${rest[0]}/${rest[2]}` : (rest[0] ?? '?');
+  const named = rest.length >= 2;
+  let verb: string;
+  switch (method) {
+    case 'WATCH':
+      verb = 'watch';
+      break;
+    case 'GET':
+      verb = new URLSearchParams(q).get('watch') === 'true' ? 'watch' : named ? 'get' : 'list';
+      break;
+    case 'POST':
+      verb = 'create';
+      break;
+    case 'PUT':
+      verb = 'update';
+      break;
+    case 'PATCH':
+      verb = 'patch';
+      break;
+    case 'DELETE':
+      verb = named ? 'delete' : 'deletecollection';
+      break;
+    default:
+      verb = method.toLowerCase();
   }
-
-  private note(method: string, path: string): void {
-    const [p, q = ''] = path.split('?');
-    const parts = p.split('/').filter(Boolean);
-    // /api/v1/... or /apis/<group>/<version>/...
-    let rest = parts[0] === 'api' ? parts.slice(2) : parts.slice(3);
-    if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
-    const resource = rest.length >= 3 ? `${rest[0]}/${rest[2]}` : (rest[0] ?? '?');
-    const named = rest.length >= 2;
-    let verb: string;
-    switch (method) {
-      case 'WATCH':
-        verb = 'watch';
-        break;
-      case 'GET':
-        verb = new URLSearchParams(q).get('watch') === 'true' ? 'watch' : named ? 'get' : 'list';
-        break;
-      case 'POST':
-        verb = 'create';
-        break;
-      case 'PUT':
-        verb = 'update';
-        break;
-      case 'PATCH':
-        verb = 'patch';
-        break;
-      case 'DELETE':
-        verb = named ? 'delete' : 'deletecollection';
-        break;
-      default:
-        verb = method.toLowerCase();
-    }
-    const k = `${verb} ${resource}`;
-    this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
-  }
-
-  request(method: string, path: string, body?: unknown, contentType?: string): Promise<any> {
-    this.note(method, path);
-    return this.inner.request(method, path, body, contentType);
-  }
-  get(path: string): Promise<any> {
-    this.note('GET', path);
-    return this.inner.get(path);
-  }
-  create(path: string, obj: unknown): Promise<any> {
-    this.note('POST', path);
-    return this.inner.create(path, obj);
-  }
-  update(path: string, obj: unknown): Promise<any> {
-    this.note('PUT', path);
-    return this.inner.update(path, obj);
-  }
-  patch(path: string, patch: unknown, type?: PatchType): Promise<any> {
-    this.note('PATCH', path);
-    return this.inner.patch(path, patch, type);
-  }
-  delete(path: string, options?: unknown): Promise<any> {
-    this.note('DELETE', path);
-    return this.inner.delete(path, options);
-  }
-  watch(path: string, onEvent: (ev: WatchEvent) => void, onEnd?: (err?: Error) => void): Promise<WatchHandle> {
-    this.note('WATCH', path);
-    return this.inner.watch(path, onEvent, onEnd);
-  }
-}
+  return `${verb} ${resource}`;
+};
 
 const rssMB = () => process.memoryUsage().rss / 1024 / 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmt = (n: number, d = 1) => n.toFixed(d);
 
 function counting(api: ApiServer, user: UserInfo): CountingClient {
-  return new CountingClient(new InProcessClient(api, user));
+  return new CountingClient(new InProcessClient(api, user), classify);
 }
 
 /** Prints one table: a row per component, a column per verb (and the total). */

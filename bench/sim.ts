@@ -9,7 +9,7 @@ import { ApiServer } from '../src/apiserver/api-server.js';
 import { MemoryStore } from '../src/storage/memory.js';
 import { InProcessClient } from '../src/client/in-process.js';
 import { Informer } from '../src/client/informer.js';
-import type { ApiClient, PatchType, WatchEvent, WatchHandle } from '../src/client/types.js';
+import { CountingClient } from './counting-client.js';
 import { NodeSimulator } from '../src/sim/index.js';
 
 const args = process.argv.slice(2);
@@ -20,59 +20,17 @@ const WINDOW_S = flag('--window', 10);
 const HEARTBEAT_S = flag('--heartbeat', 10);
 const STATUS_S = flag('--status', 60);
 
-/** Counts requests by kind, in front of another client. */
-class CountingClient implements ApiClient {
-  counts = new Map<string, number>();
-
-  constructor(private readonly inner: ApiClient) {}
-
-  reset(): Map<string, number> {
-    const c = this.counts;
-    this.counts = new Map();
-    return c;
-  }
-
-  private note(method: string, path: string): void {
-    const p = path.split('?')[0];
-    let what = 'other';
-    if (p.includes('/leases')) what = 'lease';
-    else if (/\/nodes\/[^/]+\/status$/.test(p)) what = 'node status';
-    else if (p.includes('/nodes')) what = 'node';
-    else if (/\/pods\/[^/]+\/status$/.test(p)) what = 'pod status';
-    else if (p.includes('/pods')) what = 'pod';
-    const k = `${method} ${what}`;
-    this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
-  }
-
-  request(method: string, path: string, body?: unknown, contentType?: string): Promise<any> {
-    this.note(method, path);
-    return this.inner.request(method, path, body, contentType);
-  }
-  get(path: string): Promise<any> {
-    this.note('GET', path);
-    return this.inner.get(path);
-  }
-  create(path: string, obj: unknown): Promise<any> {
-    this.note('POST', path);
-    return this.inner.create(path, obj);
-  }
-  update(path: string, obj: unknown): Promise<any> {
-    this.note('PUT', path);
-    return this.inner.update(path, obj);
-  }
-  patch(path: string, patch: unknown, type?: PatchType): Promise<any> {
-    this.note('PATCH', path);
-    return this.inner.patch(path, patch, type);
-  }
-  delete(path: string, options?: unknown): Promise<any> {
-    this.note('DELETE', path);
-    return this.inner.delete(path, options);
-  }
-  watch(path: string, onEvent: (ev: WatchEvent) => void, onEnd?: (err?: Error) => void): Promise<WatchHandle> {
-    this.note('WATCH', path);
-    return this.inner.watch(path, onEvent, onEnd);
-  }
-}
+/** Requests by kind: leases, node status, nodes, pod status, pods, other. */
+const classify = (method: string, path: string): string => {
+  const p = path.split('?')[0];
+  let what = 'other';
+  if (p.includes('/leases')) what = 'lease';
+  else if (/\/nodes\/[^/]+\/status$/.test(p)) what = 'node status';
+  else if (p.includes('/nodes')) what = 'node';
+  else if (/\/pods\/[^/]+\/status$/.test(p)) what = 'pod status';
+  else if (p.includes('/pods')) what = 'pod';
+  return `${method} ${what}`;
+};
 
 const rssMB = () => process.memoryUsage().rss / 1024 / 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -84,7 +42,7 @@ async function main(): Promise<void> {
   await api.start();
   const admin = { name: 'bench', groups: ['system:masters'] };
   const direct = new InProcessClient(api, admin);
-  const counting = new CountingClient(new InProcessClient(api, admin));
+  const counting = new CountingClient(new InProcessClient(api, admin), classify);
   const rssBefore = rssMB();
   console.log(`simulated nodes: ${NODES} nodes, ${PODS} pods, heartbeat ${HEARTBEAT_S}s, node status ${STATUS_S}s`);
 

@@ -8,6 +8,7 @@ import { ResourceRegistry, apiVersionOf } from '../api/registry.js';
 import { buildTable } from '../api/printers/index.js';
 import { labelSelectorToString, selectorFromLabelSelectorObject } from '../api/labels.js';
 import type { Store } from '../storage/types.js';
+import { StoreError } from '../storage/types.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { decodeBody, negotiate, requireObject, type ResponseShape } from './codec.js';
 import { ApiError, internalError, methodNotSupported, resourceNotFound, unauthorized, badRequest, notAcceptable, forbidden } from './errors.js';
@@ -136,8 +137,9 @@ export class ApiServer {
       deleteKey: async (k) => {
         try {
           await this.store.delete(k);
-        } catch {
-          // already gone
+        } catch (e) {
+          // Already gone is fine; anything else retries the cleanup.
+          if (!(e instanceof StoreError && e.code === 'NotFound')) throw e;
         }
       },
     });
