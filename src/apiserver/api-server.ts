@@ -16,7 +16,7 @@ import YAML from 'yaml';
 import { parseRequestInfo, type ResourceRequest } from './request-info.js';
 import { ResourceRest, writeOptions, type RestResult, type WatchSink } from './rest.js';
 import { WatchCache, type CachedObject } from './watch-cache.js';
-import { resourcePrefix, nowRFC3339, newUID } from './objects.js';
+import { resourcePrefix } from './objects.js';
 import { KUBERNETES_VERSION } from '../version.js';
 import { OpenAPIv3 } from './openapi/v3.js';
 import { OpenAPIv2 } from './openapi/v2.js';
@@ -389,8 +389,7 @@ export class ApiServer {
     // Writes to an item need its name.
     if (!name && (verb === 'update' || verb === 'patch' || (verb === 'get' && sub))) throw methodNotSupported();
     const allowed = sub ? info.subresources.find((s) => s.name === sub)!.verbs : info.verbs;
-    const verbForCheck = verb === 'list' || verb === 'watch' ? verb : verb;
-    if (!allowed.includes(verbForCheck as any)) throw methodNotSupported();
+    if (!allowed.includes(verb)) throw methodNotSupported();
     if (sub && sub !== 'status' && sub !== 'finalize' && sub !== 'scale' && !(sub === 'binding' && info.resource === 'pods' && info.group === '')) {
       // Other subresources (log, exec, eviction, ...) arrive with later components.
       throw methodNotSupported();
@@ -606,28 +605,6 @@ export class ApiServer {
     return { columns: p.columns, cells: (o) => p.cells(o, now) };
   }
 
-  /** Writes an Event through the API (used by in-process components). */
-  async recordEvent(ns: string, involved: any, type: string, reason: string, message: string, component: string): Promise<void> {
-    const info = this.registry.get('', 'v1', 'events')!;
-    const now = nowRFC3339();
-    await this.rest(info).create(
-      ns,
-      {
-        metadata: { name: `${involved.name}.${newUID().replace(/-/g, '').slice(0, 16)}`, namespace: ns },
-        involvedObject: involved,
-        reason,
-        message,
-        type,
-        source: { component },
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-        reportingComponent: component,
-        reportingInstance: '',
-      },
-      { dryRun: false },
-    );
-  }
 }
 
 function includeObjectParam(q: URLSearchParams): 'None' | 'Metadata' | 'Object' {

@@ -2,7 +2,7 @@
 // create and update, release on delete, and the `kubernetes` Service in the
 // default namespace that points clients at the API server.
 
-import { ApiError, invalid } from './errors.js';
+import { invalid } from './errors.js';
 import { fieldErrorMessage, goStringSlice, invalid as fieldInvalid, invalidMessage } from '../api/validation/errors.js';
 import { PortAllocator, ServiceIPAllocator } from './allocators.js';
 import type { ResourceHooks } from './rest.js';
@@ -92,8 +92,4 @@ export function serviceHooks(a: ServiceAllocation): ResourceHooks {
       release(a, obj);
     },
   };
-}
-
-export function isApiError(e: unknown): e is ApiError {
-  return e instanceof ApiError;
 }

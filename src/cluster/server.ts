@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore } from '../storage/index.js';
 import type { Store } from '../storage/types.js';
-import { ensureClusterPKI, issueClientCertificate, kubeconfigYAML, writeKubeconfig } from '../apiserver/pki/index.js';
+import { ensureClusterPKI, kubeconfigYAML, writeKubeconfig } from '../apiserver/pki/index.js';
 import { ApiServer } from '../apiserver/api-server.js';
 import { HttpServer } from '../apiserver/http-server.js';
 import { InProcessClient } from '../client/in-process.js';
@@ -94,7 +94,6 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
     stops.push(() => sim.stop());
     progress(`${cfg.simNodes} simulated node(s) registered [${since()}]`);
   }
-  void issueClientCertificate;
 
   let stopped = false;
   return {

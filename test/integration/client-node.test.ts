@@ -77,16 +77,9 @@ test('client-node: watch delivers ADDED, MODIFIED and DELETED', async () => {
   );
   try {
     await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'w1', labels: { watch: 'me' } }, data: { v: '1' } } });
-    await core.patchNamespacedConfigMap(
-      { namespace: 'default', name: 'w1', body: { data: { v: '2' } } },
-      // merge patch
-      { headers: { 'Content-Type': 'application/merge-patch+json' } } as any,
-    ).catch(async () => {
-      // Older client-node signatures: fall back to a replace.
-      const cur = await core.readNamespacedConfigMap({ namespace: 'default', name: 'w1' });
-      cur.data = { v: '2' };
-      await core.replaceNamespacedConfigMap({ namespace: 'default', name: 'w1', body: cur });
-    });
+    const cur = await core.readNamespacedConfigMap({ namespace: 'default', name: 'w1' });
+    cur.data = { v: '2' };
+    await core.replaceNamespacedConfigMap({ namespace: 'default', name: 'w1', body: cur });
     await core.deleteNamespacedConfigMap({ namespace: 'default', name: 'w1' });
     const end = Date.now() + 10_000;
     while (events.length < 3 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
