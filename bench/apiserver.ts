@@ -27,7 +27,7 @@ interface Server {
 
 async function startServer(dataDir: string): Promise<Server> {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind-address', '127.0.0.1', '--storage', storage, '--config', '/dev/null'], {
+  const proc = spawn(process.execPath, [MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind-address', '127.0.0.1', '--storage', storage, '--config', '/dev/null', '--disable', 'agent'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';

@@ -75,7 +75,7 @@ async function watch(path: string, query: string, accept?: string): Promise<Watc
   let ended = false;
   const stop = res.stream({
     write: (chunk) => {
-      for (const line of chunk.split('\n')) if (line.trim()) events.push(JSON.parse(line));
+      for (const line of String(chunk).split('\n')) if (line.trim()) events.push(JSON.parse(line));
     },
     end: () => {
       ended = true;

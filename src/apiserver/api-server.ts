@@ -24,6 +24,9 @@ import { checkFields, pruneUnknownFields, WarningRecorder } from '../api/fieldva
 import { newServiceAllocation, seedServiceAllocation, serviceHooks, type ServiceAllocation } from './services.js';
 import type { ResourceHooks } from './rest.js';
 import { CustomResourceManager } from './crds.js';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { kubeletGet, kubeletLocation, relayUpgrade, requireHost, resolveContainer, type KubeletClientTLS, type KubeletLocation } from './kubelet-proxy.js';
 
 export interface UserInfo {
   name: string;
@@ -48,7 +51,7 @@ export type ApiResponse = (
 ) & { /** Warning header values. */ warnings?: string[] };
 
 export interface StreamOut {
-  write(chunk: string): void;
+  write(chunk: string | Uint8Array): void;
   end(): void;
 }
 
@@ -147,6 +150,86 @@ export class ApiServer {
 
   setServerAddress(addr: string): void {
     this.serverAddress = addr;
+  }
+
+  /** The client certificate the API server presents to kubelets (logs, exec, attach, port-forward). */
+  setKubeletClientTLS(t: KubeletClientTLS): void {
+    this.kubeletTLS = t;
+  }
+
+  private kubeletTLS: KubeletClientTLS | undefined;
+
+  private objectOf(group: string, version: string, resource: string, ns: string, name: string): any {
+    const r = this.rest(this.registry.get(group, version, resource)!).get(ns, name);
+    if (r.type !== 'object') throw new Error('unexpected');
+    return r.obj;
+  }
+
+  /** Where the kubelet running `pod` listens, and with which credentials to call it. */
+  private kubeletFor(pod: any): { loc: KubeletLocation; tls: KubeletClientTLS } {
+    const nodeName = requireHost(pod);
+    if (!this.kubeletTLS) throw badRequest('this API server has no credentials for kubelets');
+    const node = this.objectOf('', 'v1', 'nodes', '', nodeName);
+    return { loc: kubeletLocation(node), tls: this.kubeletTLS };
+  }
+
+  /** GET pods/log: validated here, streamed from the kubelet. */
+  private async podLog(ns: string, name: string, q: URLSearchParams): Promise<ApiResponse> {
+    const pod = this.objectOf('', 'v1', 'pods', ns, name);
+    const container = resolveContainer(pod, q.get('container'));
+    for (const k of ['tailLines', 'limitBytes', 'sinceSeconds']) {
+      const v = q.get(k);
+      if (v !== null && !/^-?\d+$/.test(v)) throw badRequest(`invalid value for ${k}: ${v}`);
+    }
+    if (q.has('sinceSeconds') && q.has('sinceTime')) throw badRequest('at most one of sinceTime or sinceSeconds may be specified');
+    const { loc, tls } = this.kubeletFor(pod);
+    const params = new URLSearchParams();
+    for (const k of ['follow', 'previous', 'timestamps', 'tailLines', 'limitBytes', 'sinceSeconds', 'sinceTime']) {
+      const v = q.get(k);
+      if (v !== null) params.set(k, v);
+    }
+    const path = `/containerLogs/${encodeURIComponent(ns)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}${params.size ? `?${params}` : ''}`;
+    const res = await kubeletGet(loc, tls, path);
+    return {
+      status: 200,
+      contentType: 'text/plain',
+      stream: (out) => {
+        res.on('data', (chunk: Buffer) => out.write(chunk));
+        res.on('end', () => out.end());
+        res.on('error', () => out.end());
+        return () => res.destroy();
+      },
+    };
+  }
+
+  /**
+   * exec, attach and portforward: upgrade requests (WebSocket or SPDY) relayed
+   * to the pod's kubelet. Returns an error response when the request cannot
+   * be relayed; undefined once the relay took over the socket.
+   */
+  async podStream(req: { method: string; path: string; query: URLSearchParams; user?: UserInfo; raw: IncomingMessage }, socket: Duplex, head: Buffer): Promise<ApiResponse | undefined> {
+    try {
+      if (!req.user) throw unauthorized();
+      const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach|portforward)$/.exec(req.path);
+      if (!m) throw resourceNotFound();
+      const [, ns, name, sub] = m;
+      const pod = this.objectOf('', 'v1', 'pods', decodeURIComponent(ns), decodeURIComponent(name));
+      const { loc, tls } = this.kubeletFor(pod);
+      let path: string;
+      if (sub === 'portforward') {
+        path = `/portForward/${ns}/${name}${req.query.size ? `?${req.query}` : ''}`;
+      } else {
+        const container = resolveContainer(pod, req.query.get('container'), sub === 'exec');
+        if (sub === 'exec' && !req.query.getAll('command').length) throw badRequest('you must specify at least 1 command');
+        if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') throw badRequest(`cannot exec into a container in a completed pod; current phase is ${pod.status.phase}`);
+        path = `/${sub}/${ns}/${name}/${encodeURIComponent(container)}${req.query.size ? `?${req.query}` : ''}`;
+      }
+      relayUpgrade(loc, tls, path, req.raw, socket, head);
+      return undefined;
+    } catch (e) {
+      if (e instanceof ApiError) return json(e.code, e.status);
+      return json(500, internalError(e instanceof Error ? e.message : String(e)).status);
+    }
   }
 
   async start(): Promise<void> {
@@ -390,6 +473,7 @@ export class ApiServer {
     if (!name && (verb === 'update' || verb === 'patch' || (verb === 'get' && sub))) throw methodNotSupported();
     const allowed = sub ? info.subresources.find((s) => s.name === sub)!.verbs : info.verbs;
     if (!allowed.includes(verb)) throw methodNotSupported();
+    if (sub === 'log' && info.resource === 'pods' && info.group === '' && verb === 'get') return this.podLog(ns, name, req.query);
     if (sub && sub !== 'status' && sub !== 'finalize' && sub !== 'scale' && !(sub === 'binding' && info.resource === 'pods' && info.group === '')) {
       // Other subresources (log, exec, eviction, ...) arrive with later components.
       throw methodNotSupported();

@@ -5,6 +5,8 @@
 import { runServer, serverHelp } from './server.js';
 import { UsageError } from './flags.js';
 import { runSim, simHelp } from './sim.js';
+import { imageHelp, runImage } from './image.js';
+import { killallHelp, runKillall } from './killall.js';
 import { KTS_VERSION, KUBERNETES_VERSION } from '../version.js';
 
 const HELP = `kts: a Kubernetes-compatible cluster in one program.
@@ -15,6 +17,8 @@ Commands:
   up        start a single-node cluster in the foreground (progress lines, then how to use kubectl)
   server    run the control plane in the foreground
   sim       run simulated nodes (no containers) against a cluster
+  image     import, list, remove and build images on this node (no registry needed)
+  killall   remove every container, mount and network device kts created
   version   print the kts and Kubernetes versions
   help      show help for a command
 
@@ -51,6 +55,18 @@ async function main(argv: string[]): Promise<number> {
       }
       await runSim(rest);
       return -1;
+    case 'killall':
+      if (wantsHelp) {
+        console.log(killallHelp());
+        return 0;
+      }
+      return runKillall(rest);
+    case 'image':
+      if (wantsHelp) {
+        console.log(imageHelp());
+        return 0;
+      }
+      return runImage(rest);
     default:
       throw new UsageError(`unknown command "${cmd}"; run 'kts --help'`);
   }

@@ -15,7 +15,11 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'write-kubeconfig', type: 'string', help: 'also write the admin kubeconfig to this path' },
   { name: 'storage', type: 'string', help: 'storage backend: sqlite or memory', default: 'sqlite' },
   { name: 'tls-san', type: 'list', help: 'extra host names or IPs for the serving certificate (repeatable)' },
-  { name: 'disable', type: 'list', help: 'components not to run: scheduler, controllers (repeatable)' },
+  { name: 'disable', type: 'list', help: 'components not to run: scheduler, controllers, agent (repeatable)' },
+  { name: 'container-runtime-endpoint', type: 'string', help: 'use this CRI socket instead of starting containerd' },
+  { name: 'node-name', type: 'string', help: 'name of this node', default: 'the host name' },
+  { name: 'node-ip', type: 'string', help: 'address the node reports', default: 'the first non-loopback IPv4 address' },
+  { name: 'kubelet-port', type: 'number', help: 'port of the node agent API', default: '10250' },
   { name: 'sim-nodes', type: 'number', help: 'run this many simulated nodes (no containers) in the server process', default: '0' },
 ];
 
@@ -49,8 +53,12 @@ export function serverConfigFromArgs(args: string[]): ServerConfig {
   if (v['tls-san'] !== undefined) cfg.tlsSANs = v['tls-san'] as string[];
   if (v.disable !== undefined) {
     cfg.disable = v.disable as string[];
-    for (const d of cfg.disable) if (d !== 'scheduler' && d !== 'controllers') throw new UsageError(`invalid value for --disable: ${d} (want scheduler or controllers)`);
+    for (const d of cfg.disable) if (d !== 'scheduler' && d !== 'controllers' && d !== 'agent') throw new UsageError(`invalid value for --disable: ${d} (want scheduler, controllers or agent)`);
   }
+  if (v['container-runtime-endpoint'] !== undefined) cfg.agent.runtimeEndpoint = v['container-runtime-endpoint'] as string;
+  if (v['node-name'] !== undefined) cfg.agent.nodeName = v['node-name'] as string;
+  if (v['node-ip'] !== undefined) cfg.agent.nodeIP = v['node-ip'] as string;
+  if (v['kubelet-port'] !== undefined) cfg.agent.kubeletPort = v['kubelet-port'] as number;
   if (v['sim-nodes'] !== undefined) cfg.simNodes = v['sim-nodes'] as number;
   return cfg;
 }

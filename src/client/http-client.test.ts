@@ -20,7 +20,7 @@ let client: HttpClient;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kts-http-client-'));
-  server = await startServer({ dataDir: dir, port: 0, bindAddress: '127.0.0.1', storage: 'memory', tlsSANs: [], disable: ['scheduler'], simNodes: 0 });
+  server = await startServer({ dataDir: dir, port: 0, bindAddress: '127.0.0.1', storage: 'memory', tlsSANs: [], disable: ['scheduler', 'agent'], simNodes: 0, agent: {} });
   client = HttpClient.fromKubeconfig(server.kubeconfigPath);
 });
 

@@ -18,6 +18,17 @@ export interface ServerConfig {
   disable: string[];
   /** Simulated nodes to run in this process (0: none). */
   simNodes: number;
+  /** The node agent run in this process unless `disable` holds `agent`. */
+  agent: AgentConfig;
+}
+
+export interface AgentConfig {
+  /** An existing CRI socket; when unset kts runs its own containerd. */
+  runtimeEndpoint?: string;
+  nodeName?: string;
+  nodeIP?: string;
+  /** Kubelet API port (default 10250). */
+  kubeletPort?: number;
 }
 
 export function defaultDataDir(): string {
@@ -25,5 +36,5 @@ export function defaultDataDir(): string {
 }
 
 export function defaultServerConfig(): ServerConfig {
-  return { dataDir: defaultDataDir(), port: 6443, bindAddress: '0.0.0.0', storage: 'sqlite', tlsSANs: [], disable: [], simNodes: 0 };
+  return { dataDir: defaultDataDir(), port: 6443, bindAddress: '0.0.0.0', storage: 'sqlite', tlsSANs: [], disable: [], simNodes: 0, agent: {} };
 }

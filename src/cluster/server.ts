@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore } from '../storage/index.js';
 import type { Store } from '../storage/types.js';
-import { ensureClusterPKI, kubeconfigYAML, writeKubeconfig } from '../apiserver/pki/index.js';
+import { ensureClusterPKI, issueClientCertificate, issueServingCertificate, kubeconfigYAML, writeKubeconfig } from '../apiserver/pki/index.js';
 import { ApiServer } from '../apiserver/api-server.js';
 import { HttpServer } from '../apiserver/http-server.js';
 import { InProcessClient } from '../client/in-process.js';
@@ -14,6 +14,8 @@ import { startControllerManager } from '../controllers/manager.js';
 import { createHash } from 'node:crypto';
 import { startScheduler } from '../scheduler/index.js';
 import { startSimulatedNodes } from '../sim/index.js';
+import { startKubelet, type RunningKubelet } from '../kubelet/kubelet.js';
+import { defaultNodeName, detectNodeIP } from '../kubelet/node.js';
 import { hostname } from 'node:os';
 import type { ServerConfig } from './config.js';
 
@@ -93,6 +95,35 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
     });
     stops.push(() => sim.stop());
     progress(`${cfg.simNodes} simulated node(s) registered [${since()}]`);
+  }
+
+  if (!cfg.disable.includes('agent')) {
+    const nodeName = cfg.agent.nodeName ?? defaultNodeName();
+    const nodeIP = cfg.agent.nodeIP ?? detectNodeIP();
+    // The kubelet serves its API with a certificate of the cluster CA; the API server calls it with its own client certificate.
+    const kubeletServing = await issueServingCertificate(pki.ca, { commonName: `${nodeName}@kubelet`, sans: [nodeName, nodeIP, '127.0.0.1', 'localhost'] });
+    const kubeletClient = await issueClientCertificate(pki.ca, { commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'] });
+    api.setKubeletClientTLS({ caPem: pki.ca.certPem, certPem: kubeletClient.certPem, keyPem: kubeletClient.keyPem });
+    let kubelet: RunningKubelet;
+    try {
+      kubelet = await startKubelet(new InProcessClient(api, { name: `system:node:${nodeName}`, groups: ['system:nodes', 'system:authenticated'] }), {
+        dataDir: cfg.dataDir,
+        nodeName,
+        nodeIP,
+        tls: { certPem: kubeletServing.certPem, keyPem: kubeletServing.keyPem, caPem: pki.ca.certPem },
+        runtimeEndpoint: cfg.agent.runtimeEndpoint,
+        port: cfg.agent.kubeletPort,
+        log: (m) => progress(`kubelet: ${m}`),
+      });
+    } catch (e) {
+      for (const stop of stops.reverse()) await stop();
+      await http.close();
+      await api.stop();
+      await store.close();
+      throw new Error(`node agent: ${(e as Error).message} (run with --disable agent for a control plane without a node)`);
+    }
+    stops.push(() => kubelet.stop());
+    progress(`node ${nodeName} registered (runtime ${kubelet.runtimeEndpoint}) [${since()}]`);
   }
 
   let stopped = false;

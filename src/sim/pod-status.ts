@@ -48,6 +48,14 @@ export interface SimContainer {
   nextStartAt?: number;
   /** The previous instance (lastState.terminated). */
   last?: SimTermination;
+  /** A real kubelet's waiting reason (ErrImagePull, ImagePullBackOff, CreateContainerConfigError, ...) overriding the default one. */
+  waiting?: { reason: string; message?: string };
+  /** Readiness as probes found it; default: ready while running. */
+  ready?: boolean;
+  /** Whether the startup probe passed; default: started while running. */
+  started?: boolean;
+  /** The image's real id (`sha256:...`) when a runtime reports one. */
+  imageID?: string;
 }
 
 export interface SimPod {
@@ -341,7 +349,7 @@ function containerStatus(c: SimContainer, pod: any, init: boolean): any {
   let containerID = c.containerID;
   switch (c.state) {
     case 'creating':
-      state = { waiting: { reason: hasInit && !(init && c.sidecar) ? 'PodInitializing' : 'ContainerCreating' } };
+      state = { waiting: c.waiting ? { ...c.waiting } : { reason: hasInit && !(init && c.sidecar) ? 'PodInitializing' : 'ContainerCreating' } };
       break;
     case 'running':
       state = { running: { startedAt: rfc3339(c.startedAt) } };
@@ -352,7 +360,7 @@ function containerStatus(c: SimContainer, pod: any, init: boolean): any {
     case 'waiting': {
       const secs = Math.round(((c.nextStartAt ?? 0) - (c.last?.finishedAt ?? 0)) / 1000);
       const podRef = `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
-      state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${formatDuration(secs)} restarting failed container=${c.name} pod=${podRef}` } };
+      state = { waiting: c.waiting ? { ...c.waiting } : { reason: 'CrashLoopBackOff', message: `back-off ${formatDuration(secs)} restarting failed container=${c.name} pod=${podRef}` } };
       containerID = c.last?.containerID ?? containerID;
       break;
     }
@@ -361,7 +369,7 @@ function containerStatus(c: SimContainer, pod: any, init: boolean): any {
     ? { terminated: { exitCode: c.last.exitCode, reason: c.last.reason, startedAt: rfc3339(c.last.startedAt), finishedAt: rfc3339(c.last.finishedAt), containerID: c.last.containerID } }
     : {};
   // A regular init container is ready once it completed successfully.
-  const ready = init && !c.sidecar ? c.state === 'terminated' && c.exitCode === 0 : running;
+  const ready = init && !c.sidecar ? c.state === 'terminated' && c.exitCode === 0 : running && (c.ready ?? true);
   const s: any = {
     name: c.name,
     state,
@@ -369,10 +377,10 @@ function containerStatus(c: SimContainer, pod: any, init: boolean): any {
     ready,
     restartCount: c.restartCount,
     image: c.image ? normalizeImage(c.image) : '',
-    imageID: c.state === 'creating' ? '' : imageIDFor(c.image),
+    imageID: c.state === 'creating' ? '' : (c.imageID ?? imageIDFor(c.image)),
   };
   if (containerID) s.containerID = containerID;
-  s.started = running;
+  s.started = running && (c.started ?? true);
   return s;
 }
 

@@ -51,6 +51,8 @@ export interface StartOptions {
   dataDir?: string;
   storage?: 'sqlite' | 'memory';
   extraArgs?: string[];
+  /** Run the node agent (containerd, real containers); off by default. */
+  agent?: boolean;
 }
 
 export async function startKts(opts: StartOptions = {}): Promise<KtsProcess> {
@@ -58,6 +60,7 @@ export async function startKts(opts: StartOptions = {}): Promise<KtsProcess> {
   const ownDir = opts.dataDir === undefined;
   const args = [MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind-address', '127.0.0.1', '--config', '/dev/null'];
   if (opts.storage) args.push('--storage', opts.storage);
+  if (!opts.agent) args.push('--disable', 'agent');
   args.push(...(opts.extraArgs ?? []));
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';

@@ -1,0 +1,367 @@
+/**
+ * The node agent: registers the Node, keeps its Lease fresh, watches the pods
+ * bound to it and drives the container runtime through pod workers, relists
+ * the runtime every second (the PLEG) so container exits are noticed, rotates
+ * container logs, and serves its own API (logs, exec, attach, port-forward,
+ * stats) for the API server to proxy to.
+ */
+import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import type { ApiClient } from '../client/types.js';
+import { Informer } from '../client/informer.js';
+import { WorkQueue, runWorkers } from '../client/workqueue.js';
+import { metaNamespaceKey, splitMetaNamespaceKey, objectOf } from '../client/store.js';
+import { ApiEventRecorder, type EventRecorder } from '../controllers/events.js';
+import { CriClient } from '../runtime/cri/client.js';
+import { ContainerdSupervisor, containerdPaths, PAUSE_IMAGE } from '../runtime/containerd.js';
+import { writeCniConfig } from '../runtime/cni.js';
+import { importFolder, provideBusyboxImage, providePauseImage } from '../runtime/image-store.js';
+
+/** Built from the host's busybox-static and imported at start, so pods run with no registry. */
+export const BUSYBOX_IMAGE = 'kts.local/busybox:latest';
+import type { ContainerRuntime } from '../runtime/types.js';
+import { parseQuantity } from '../api/validation/quantity.js';
+import { LABEL_CONTAINER_NAME, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from './runtime-config.js';
+import { KubeletServer } from './server.js';
+import { StreamHandler } from './streams.js';
+import { ImageManager } from './images.js';
+import { NodeAgent, detectNodeIP, defaultNodeName, filesystemBytes, type Readiness } from './node.js';
+import { PodWorkers } from './pod-worker.js';
+import { rotateIfNeeded } from './logs.js';
+import type { EnvSources } from './env.js';
+import type { VolumeSources } from './volumes.js';
+import { ProbeManager } from './probes.js';
+
+export interface KubeletConfig {
+  dataDir: string;
+  nodeName?: string;
+  nodeIP?: string;
+  /** Pod CIDR when the control plane assigned none (default 10.42.0.0/24). */
+  podCIDR?: string;
+  /** An existing CRI socket; when unset kts runs its own containerd. */
+  runtimeEndpoint?: string;
+  labels?: Record<string, string>;
+  taints?: any[];
+  /** Kubelet API port (default 10250; 0 picks a free one). */
+  port?: number;
+  /** Serving certificate of the kubelet API and the CA its clients' certificates must chain to. */
+  tls: { certPem: string; keyPem: string; caPem: string };
+  /** First CrashLoopBackOff delay (default 10 s). */
+  backoffBaseMs?: number;
+  /** Log rotation: size and files kept per container (default 10 MiB, 5). */
+  containerLogMaxBytes?: number;
+  containerLogMaxFiles?: number;
+  /** Linux bridge for pods (default kts0). */
+  bridge?: string;
+  log?: (msg: string) => void;
+}
+
+export interface RunningKubelet {
+  nodeName: string;
+  nodeIP: string;
+  /** The kubelet API's port. */
+  port: number;
+  runtime: ContainerRuntime;
+  runtimeEndpoint: string;
+  workers: PodWorkers;
+  logPathFor(pod: any, container: string, previous: boolean): string | undefined;
+  stop(): Promise<void>;
+}
+
+const PODS = '/api/v1/pods';
+
+export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promise<RunningKubelet> {
+  const log = cfg.log ?? ((m: string) => console.error(`kubelet: ${m}`));
+  const nodeName = cfg.nodeName ?? defaultNodeName();
+  const nodeIP = cfg.nodeIP ?? detectNodeIP();
+  const agentDir = join(cfg.dataDir, 'agent');
+  const podsDir = join(agentDir, 'pods');
+  const logsDir = join(agentDir, 'logs', 'pods');
+  for (const d of [podsDir, logsDir]) mkdirSync(d, { recursive: true });
+  const podCIDR = cfg.podCIDR ?? '10.42.0.0/24';
+
+  // The runtime: our own containerd unless an endpoint was named.
+  let supervisor: ContainerdSupervisor | undefined;
+  let endpoint = cfg.runtimeEndpoint;
+  if (!endpoint) {
+    const paths = containerdPaths(cfg.dataDir);
+    writeCniConfig(paths.cniConfDir, { podCIDR, bridge: cfg.bridge ?? 'kts0', ipamDataDir: join(agentDir, 'cni', 'ipam') });
+    supervisor = new ContainerdSupervisor(paths, { log });
+    supervisor.start();
+    endpoint = paths.socket;
+  }
+  const runtime = new CriClient(endpoint);
+  try {
+    await runtime.waitReady(20_000);
+  } catch (e) {
+    await supervisor?.stop();
+    runtime.close();
+    throw new Error(`container runtime at ${endpoint} did not answer: ${(e as Error).message}${supervisor ? ` (see ${supervisor.paths.log})` : ''}`);
+  }
+  const version = await runtime.version();
+  const socket = endpoint.replace(/^unix:\/\//, '');
+
+  const imagesDir = join(agentDir, 'images');
+  mkdirSync(imagesDir, { recursive: true });
+  const imported = await importFolder(socket, imagesDir, log);
+  if (imported.length) log(`imported ${imported.join(', ')}`);
+  if (existsSync('/bin/busybox') && !(await runtime.imageStatus(BUSYBOX_IMAGE))) {
+    await provideBusyboxImage(socket, join(agentDir, 'cache'), BUSYBOX_IMAGE).catch((e) => log(`bundled busybox image: ${(e as Error).message}`));
+  }
+
+  const recorder: EventRecorder = new ApiEventRecorder(client, 'kubelet', { host: nodeName });
+  const images = new ImageManager({ runtime, recorder, pauseImage: PAUSE_IMAGE, providePauseImage: () => providePauseImage(socket, join(agentDir, 'cache'), PAUSE_IMAGE) });
+
+  const readiness = async (): Promise<Readiness> => {
+    try {
+      const conds = await runtime.status();
+      const bad = conds.filter((c) => (c.type === 'RuntimeReady' || c.type === 'NetworkReady') && !c.status);
+      if (!bad.length) return { ready: true, message: 'kubelet is posting ready status' };
+      return { ready: false, message: `container runtime ${bad.map((c) => `${c.type === 'NetworkReady' ? 'network' : 'status'} not ready: ${c.type}=false reason:${c.reason} message:${c.message}`).join(', ')}` };
+    } catch (e) {
+      return { ready: false, message: `container runtime is down: ${(e as Error).message}` };
+    }
+  };
+  // The kubelet API (logs, exec, ...) listens before the Node is registered, so the Node names its real port.
+  const server = new KubeletServer({
+    tls: cfg.tls,
+    port: cfg.port ?? 10250,
+    backend: {
+      pod: (ns, name) => podsRef.current?.getByName(ns, name),
+      logPath: (pod, container, previous) => logPathFor(pod, container, previous),
+      isRunning: async (pod, container) => {
+        const list = await runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: pod.metadata.uid, [LABEL_CONTAINER_NAME]: container }, state: 'CONTAINER_RUNNING' });
+        return list.length > 0;
+      },
+      upgrade: (kind, pod, container, query, req, socket, head) => streams.handle(kind, pod, container, query, req, socket, head),
+    },
+  });
+  let kubeletPort: number;
+  try {
+    kubeletPort = (await server.listen()).port;
+  } catch (e) {
+    runtime.close();
+    await supervisor?.stop();
+    throw new Error(`kubelet API cannot listen on port ${cfg.port ?? 10250}: ${(e as Error).message}`);
+  }
+  const podsRef: { current?: Informer } = {};
+  const streams = new StreamHandler(runtime, (pod: any) => workers.sandboxOf(pod.metadata.uid), async (pod: any, container: string) => {
+    const list = await runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: pod.metadata.uid, [LABEL_CONTAINER_NAME]: container }, state: 'CONTAINER_RUNNING' });
+    return list[0]?.id;
+  });
+
+  const node = new NodeAgent(client, {
+    name: nodeName,
+    nodeIP,
+    podCIDR,
+    labels: cfg.labels ?? {},
+    taints: cfg.taints ?? [],
+    kubeletPort,
+    runtimeVersion: `${version.runtimeName}://${version.runtimeVersion}`,
+    ephemeralStorage: filesystemBytes(cfg.dataDir),
+  }, readiness);
+  await node.register();
+
+  // Objects pods refer to.
+  const configMaps = new Informer(client, '/api/v1/configmaps');
+  const secrets = new Informer(client, '/api/v1/secrets');
+  const pods = new Informer(client, PODS, { fieldSelector: `spec.nodeName=${nodeName}` });
+  podsRef.current = pods;
+  const queue = new WorkQueue<string>({ name: 'kubelet-pods' } as any);
+
+  const podField = (pod: any, path: string): string | undefined => {
+    const m = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(path);
+    if (m) return pod.metadata?.[m[1]]?.[m[2]] ?? '';
+    switch (path) {
+      case 'metadata.name': return pod.metadata.name;
+      case 'metadata.namespace': return pod.metadata.namespace;
+      case 'metadata.uid': return pod.metadata.uid;
+      case 'metadata.labels': return formatMap(pod.metadata.labels);
+      case 'metadata.annotations': return formatMap(pod.metadata.annotations);
+      case 'spec.nodeName': return pod.spec?.nodeName ?? nodeName;
+      case 'spec.serviceAccountName': return pod.spec?.serviceAccountName ?? '';
+      case 'status.hostIP': return nodeIP;
+      case 'status.hostIPs': return nodeIP;
+      case 'status.podIP': return pod.status?.podIP ?? '';
+      case 'status.podIPs': return (pod.status?.podIPs ?? []).map((p: any) => p.ip).join(',') || (pod.status?.podIP ?? '');
+      default: return undefined;
+    }
+  };
+  const podResource = (pod: any, containerName: string | undefined, resource: string, divisor: string | undefined): string | undefined => {
+    const c = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((x: any) => x.name === containerName) ?? pod.spec?.containers?.[0];
+    const [kind, res] = resource.split('.', 2) as [string, string];
+    if ((kind !== 'limits' && kind !== 'requests') || !res) return undefined;
+    let q = c?.resources?.[kind]?.[res];
+    if (q === undefined && kind === 'limits') q = res === 'cpu' ? String(cpus().length) : res === 'memory' ? String(totalmem()) : undefined;
+    if (q === undefined) q = '0';
+    return divideQuantity(String(q), divisor ?? '1');
+  };
+  const envSources = (pod: any): EnvSources => ({
+    configMap: (name) => dataOf(configMaps.getByName(pod.metadata.namespace, name), false),
+    secret: (name) => dataOf(secrets.getByName(pod.metadata.namespace, name), true),
+    field: (path) => podField(pod, path),
+    resource: (cn, r, d) => podResource(pod, cn, r, d),
+  });
+  const volumeSources: VolumeSources = {
+    configMap: (ns, name) => configMaps.getByName(ns, name),
+    secret: (ns, name) => secrets.getByName(ns, name),
+    persistentVolumeClaim: (ns, name) => client.get(`/api/v1/namespaces/${ns}/persistentvolumeclaims/${name}`).catch(() => undefined),
+    persistentVolume: (name) => client.get(`/api/v1/persistentvolumes/${name}`).catch(() => undefined),
+    field: podField,
+    resource: podResource,
+  };
+
+  const probes = new ProbeManager({ runtime, recorder, onChange: (pod) => queue.add(metaNamespaceKey(pod)) });
+  const workers = new PodWorkers({
+    client, runtime, images, recorder, nodeName, nodeHostname: nodeName, nodeIP, podsDir, logsDir, envSources, volumeSources,
+    backoffBaseMs: cfg.backoffBaseMs,
+    requeueAfter: (key, ms) => queue.addAfter(key, ms),
+    probes,
+  });
+
+  pods.addEventHandler({
+    onAdd: (p) => queue.add(metaNamespaceKey(p)),
+    onUpdate: (_o, p) => queue.add(metaNamespaceKey(p)),
+    onDelete: (p) => queue.add(metaNamespaceKey(objectOf(p))),
+  });
+  // A changed ConfigMap or Secret refreshes the volumes and env of pods using it.
+  const refsTo = (kind: 'configMap' | 'secret', obj: any) => {
+    const o = objectOf(obj);
+    for (const p of pods.list()) if (p.metadata.namespace === o.metadata.namespace && podRefers(p, kind, o.metadata.name)) queue.add(metaNamespaceKey(p));
+  };
+  for (const [inf, kind] of [[configMaps, 'configMap'], [secrets, 'secret']] as const) {
+    inf.addEventHandler({ onAdd: (o, initial) => !initial && refsTo(kind, o), onUpdate: (_a, o) => refsTo(kind, o), onDelete: (o) => refsTo(kind, o) });
+  }
+  configMaps.start();
+  secrets.start();
+  pods.start();
+  await Promise.all([configMaps.waitForSync(), secrets.waitForSync(), pods.waitForSync()]);
+
+  // Containers and sandboxes of pods deleted while the kubelet was away.
+  const live = new Set(pods.list().map((p) => p.metadata.uid));
+  const logDirFor = (uid: string) => {
+    const d = readdirSync(logsDir).find((f) => f.endsWith(`_${uid}`));
+    return d ? join(logsDir, d) : undefined;
+  };
+  await workers.removeOrphans(live, logDirFor).catch((e) => log(`removing orphaned pods: ${(e as Error).message}`));
+
+  const done = runWorkers(queue, 4, async (key) => {
+    const { namespace, name } = splitMetaNamespaceKey(key);
+    await workers.sync(key, pods.getByName(namespace, name));
+  }, { onError: (key, err) => log(`syncing pod ${key}: ${(err as Error).message}`) });
+
+  // PLEG: a relist every second turns runtime state changes into pod syncs.
+  let lastStates = new Map<string, string>();
+  let relisting = false;
+  const pleg = setInterval(async () => {
+    if (relisting) return;
+    relisting = true;
+    try {
+      const list = await runtime.listContainers({ labelSelector: { 'io.kts.managed': 'true' } });
+      const next = new Map<string, string>();
+      for (const c of list) {
+        next.set(c.id, c.state);
+        if (lastStates.get(c.id) !== c.state) {
+          const ns = c.labels[LABEL_POD_NAMESPACE];
+          const name = c.labels[LABEL_POD_NAME];
+          if (ns && name) queue.add(`${ns}/${name}`);
+        }
+      }
+      lastStates = next;
+    } catch (e) {
+      log(`relist: ${(e as Error).message}`);
+    } finally {
+      relisting = false;
+    }
+  }, 1_000);
+
+  const heartbeat = setInterval(() => {
+    node.heartbeat().catch((e) => log(`heartbeat: ${(e as Error).message}`));
+  }, 10_000);
+  await node.heartbeat().catch((e) => log(`heartbeat: ${(e as Error).message}`));
+
+  const maxBytes = cfg.containerLogMaxBytes ?? 10 * 1024 * 1024;
+  const maxFiles = cfg.containerLogMaxFiles ?? 5;
+  const rotation = setInterval(async () => {
+    try {
+      const list = await runtime.listContainers({ labelSelector: { 'io.kts.managed': 'true' }, state: 'CONTAINER_RUNNING' });
+      for (const c of list) {
+        const st = await runtime.containerStatus(c.id).catch(() => undefined);
+        if (st?.logPath && rotateIfNeeded(st.logPath, maxBytes, maxFiles)) await runtime.reopenContainerLog(c.id).catch(() => undefined);
+      }
+    } catch (e) {
+      log(`log rotation: ${(e as Error).message}`);
+    }
+  }, 10_000);
+
+  const logPathFor = (pod: any, container: string, previous: boolean): string | undefined => {
+    const dir = join(workers.podLogDir(pod), container);
+    if (!existsSync(dir)) return undefined;
+    const attempts = readdirSync(dir).map((f) => /^(\d+)\.log$/.exec(f)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1])).sort((a, b) => a - b);
+    const pick = previous ? attempts[attempts.length - 2] : attempts[attempts.length - 1];
+    return pick === undefined ? undefined : join(dir, `${pick}.log`);
+  };
+
+  return {
+    nodeName,
+    nodeIP,
+    port: kubeletPort,
+    runtime,
+    runtimeEndpoint: endpoint,
+    workers,
+    logPathFor,
+    async stop() {
+      clearInterval(pleg);
+      clearInterval(heartbeat);
+      clearInterval(rotation);
+      await server.close();
+      probes.stop();
+      pods.stop();
+      configMaps.stop();
+      secrets.stop();
+      queue.shutDown();
+      await done.catch(() => undefined);
+      runtime.close();
+      // Containers keep running (their shims outlive containerd); a restarted kubelet re-adopts them.
+      await supervisor?.stop();
+    },
+  };
+}
+
+function dataOf(obj: any, base64: boolean): Record<string, string> | undefined {
+  if (!obj) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(obj.data ?? {})) out[k] = base64 ? Buffer.from(String(v), 'base64').toString() : String(v);
+  return out;
+}
+
+function formatMap(m: Record<string, string> | undefined): string {
+  return Object.keys(m ?? {}).sort().map((k) => `${k}=${JSON.stringify(m![k])}`).join('\n');
+}
+
+function podRefers(pod: any, kind: 'configMap' | 'secret', name: string): boolean {
+  for (const v of pod.spec?.volumes ?? []) {
+    if (kind === 'configMap' && v.configMap?.name === name) return true;
+    if (kind === 'secret' && v.secret?.secretName === name) return true;
+    for (const s of v.projected?.sources ?? []) if ((kind === 'configMap' && s.configMap?.name === name) || (kind === 'secret' && s.secret?.name === name)) return true;
+  }
+  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+    for (const e of c.env ?? []) if ((kind === 'configMap' && e.valueFrom?.configMapKeyRef?.name === name) || (kind === 'secret' && e.valueFrom?.secretKeyRef?.name === name)) return true;
+    for (const e of c.envFrom ?? []) if ((kind === 'configMap' && e.configMapRef?.name === name) || (kind === 'secret' && e.secretRef?.name === name)) return true;
+  }
+  return false;
+}
+
+
+/** ceil(q / divisor) as the downward API reports resources. */
+export function divideQuantity(q: string, divisor: string): string {
+  const a = parseQuantity(q);
+  const b = parseQuantity(divisor);
+  if (!a || !b) return '0';
+  const num = a.num * b.den;
+  const den = a.den * b.num;
+  if (den === 0n) return '0';
+  const v = num / den;
+  return String(v * den === num ? v : v + 1n);
+}

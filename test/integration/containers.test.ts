@@ -1,0 +1,255 @@
+// Real containers: a kts server with its node agent (containerd, runc, CNI)
+// driven by the real kubectl. Needs root and Debian's containerd, runc,
+// containernetworking-plugins and busybox-static (.ci/run installs them).
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eventually, run, startKts, type KtsProcess } from './harness.js';
+import { CriClient } from '../../src/runtime/cri/client.js';
+import { containerdPaths } from '../../src/runtime/containerd.js';
+
+const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js');
+const IMAGE = 'kts.local/busybox:latest';
+
+let dataDir: string;
+let kts: KtsProcess;
+
+async function start(): Promise<KtsProcess> {
+  return startKts({ dataDir, agent: true, extraArgs: ['--kubelet-port', '0'] });
+}
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'kts-ctr-'));
+  kts = await start();
+  await eventually('node Ready', async () => {
+    const r = await kts.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].status.conditions[?(@.type=="Ready")].status}']);
+    return r.stdout === 'True' ? true : undefined;
+  });
+});
+
+after(async () => {
+  await kts?.stop();
+  const r = await run(process.execPath, [MAIN, 'killall', '--data-dir', dataDir]);
+  assert.equal(r.code, 0, r.stderr);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function pod(name: string): Promise<any> {
+  return JSON.parse(await kts.k(['get', 'pod', name, '-o', 'json']));
+}
+
+async function waitPhase(name: string, phases: string[], ms = 60_000): Promise<any> {
+  return eventually(`pod ${name} in ${phases.join('|')}`, async () => {
+    const p = await pod(name);
+    return phases.includes(p.status?.phase) ? p : undefined;
+  }, ms);
+}
+
+function apply(yaml: string): Promise<string> {
+  return kts.k(['apply', '-f', '-'], yaml);
+}
+
+test('the node reports the machine and the runtime', async () => {
+  const node = JSON.parse(await kts.k(['get', 'nodes', '-o', 'json'])).items[0];
+  assert.match(node.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\/1\./);
+  assert.match(node.status.nodeInfo.kubeletVersion, /^v1\.32\.\d+\+kts$/);
+  assert.ok(Number(node.status.capacity.cpu) >= 1);
+  assert.match(node.status.capacity.memory, /^\d+Ki$/);
+  assert.ok(node.status.addresses.some((a: any) => a.type === 'InternalIP'));
+  assert.ok(node.status.daemonEndpoints.kubeletEndpoint.Port > 0);
+  const lease = JSON.parse(await kts.k(['get', 'lease', '-n', 'kube-node-lease', node.metadata.name, '-o', 'json']));
+  assert.equal(lease.spec.holderIdentity, node.metadata.name);
+});
+
+test('kubectl run: a busybox httpd pod runs with an IP; logs come from the container', async () => {
+  await kts.k(['run', 'web', `--image=${IMAGE}`, '--', 'sh', '-c', 'echo serving; exec httpd -f -p 80']);
+  const p = await waitPhase('web', ['Running']);
+  assert.match(p.status.podIP, /^10\.42\.\d+\.\d+$/);
+  const cs = p.status.containerStatuses[0];
+  assert.equal(cs.ready, true);
+  assert.match(cs.containerID, /^containerd:\/\/[0-9a-f]{64}$/);
+  assert.ok(p.status.conditions.find((c: any) => c.type === 'Ready' && c.status === 'True'));
+  const logs = await eventually('logs', async () => {
+    const out = await kts.k(['logs', 'web']);
+    return out.includes('serving') ? out : undefined;
+  });
+  assert.equal(logs, 'serving\n');
+  const describe = await kts.k(['describe', 'pod', 'web']);
+  assert.match(describe, /Started container web/);
+});
+
+test('a container that exits: Never gives Failed with the exit code; logs stay readable', async () => {
+  await kts.k(['run', 'fail', `--image=${IMAGE}`, '--restart=Never', '--', 'sh', '-c', 'echo out; echo oops >&2; exit 3']);
+  const p = await waitPhase('fail', ['Failed']);
+  const t = p.status.containerStatuses[0].state.terminated;
+  assert.equal(t.exitCode, 3);
+  assert.equal(t.reason, 'Error');
+  assert.equal(await kts.k(['logs', 'fail']), 'out\noops\n');
+  assert.equal(await kts.k(['logs', 'fail', '--tail=1']), 'oops\n');
+  const ts = await kts.k(['logs', 'fail', '--timestamps']);
+  assert.match(ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z out\n/);
+  const prev = await kts.kubectl(['logs', 'fail', '--previous']);
+  assert.notEqual(prev.code, 0);
+  assert.match(prev.stderr, /previous terminated container "fail" in pod "fail" not found/);
+});
+
+test('crash loop: restarts with back-off, CrashLoopBackOff, and --previous logs', async () => {
+  await kts.k(['run', 'crash', `--image=${IMAGE}`, '--', 'sh', '-c', 'echo crashed at $(date +%s); exit 1']);
+  const p = await eventually('CrashLoopBackOff', async () => {
+    const x = await pod('crash');
+    const cs = x.status?.containerStatuses?.[0];
+    return cs?.restartCount >= 1 && cs.state?.waiting?.reason === 'CrashLoopBackOff' ? x : undefined;
+  }, 60_000);
+  const cs = p.status.containerStatuses[0];
+  assert.equal(cs.lastState.terminated.exitCode, 1);
+  assert.match(cs.state.waiting.message, /^back-off \d+s restarting failed container=crash pod=crash_default\(/);
+  assert.match(await kts.k(['logs', 'crash', '--previous']), /^crashed at \d+\n$/);
+  const table = await kts.k(['get', 'pod', 'crash']);
+  assert.match(table, /CrashLoopBackOff/);
+});
+
+test('init containers run in order before the app; env, ConfigMap and downward API volumes have the right content', async () => {
+  await apply(`apiVersion: v1
+kind: ConfigMap
+metadata: {name: app-config}
+data: {greeting: hello, mode: fast}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: app-secret}
+stringData: {password: s3cret}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: ordered, labels: {app: ordered}}
+spec:
+  restartPolicy: Never
+  initContainers:
+  - {name: first, image: ${IMAGE}, command: [sh, -c, 'echo first >> /work/order'], volumeMounts: [{name: work, mountPath: /work}]}
+  - {name: second, image: ${IMAGE}, command: [sh, -c, 'echo second >> /work/order'], volumeMounts: [{name: work, mountPath: /work}]}
+  containers:
+  - name: main
+    image: ${IMAGE}
+    command: [sh, -c, 'cat /work/order; echo "$GREETING $MODE_COPY $PASSWORD $POD_NAME $POD_NS"; cat /config/greeting; echo; cat /info/labels; echo; echo $(EXPANDED)']
+    env:
+    - {name: GREETING, valueFrom: {configMapKeyRef: {name: app-config, key: greeting}}}
+    - {name: MODE, valueFrom: {configMapKeyRef: {name: app-config, key: mode}}}
+    - {name: MODE_COPY, value: '$(MODE)-copy'}
+    - {name: PASSWORD, valueFrom: {secretKeyRef: {name: app-secret, key: password}}}
+    - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+    - {name: POD_NS, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
+    - {name: EXPANDED, value: expanded-arg}
+    volumeMounts:
+    - {name: work, mountPath: /work}
+    - {name: config, mountPath: /config}
+    - {name: info, mountPath: /info}
+  volumes:
+  - {name: work, emptyDir: {}}
+  - {name: config, configMap: {name: app-config}}
+  - {name: info, downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}}
+`);
+  const p = await waitPhase('ordered', ['Succeeded', 'Failed']);
+  assert.equal(p.status.phase, 'Succeeded', JSON.stringify(p.status));
+  assert.deepEqual(p.status.initContainerStatuses.map((s: any) => [s.name, s.state.terminated?.reason]), [['first', 'Completed'], ['second', 'Completed']]);
+  const logs = await kts.k(['logs', 'ordered']);
+  assert.equal(logs, 'first\nsecond\nhello fast-copy s3cret ordered default\nhello\napp="ordered"\nexpanded-arg\n');
+  assert.equal(await kts.k(['logs', 'ordered', '-c', 'second']), '');
+});
+
+test('readiness probe gates Ready; a failing liveness probe restarts the container', async () => {
+  await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: probed}
+spec:
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: app
+    image: ${IMAGE}
+    command: [sh, -c, 'touch /tmp/alive; sleep 2; touch /tmp/ready; sleep 2; rm /tmp/alive; sleep 3600']
+    readinessProbe: {exec: {command: [test, -f, /tmp/ready]}, periodSeconds: 1}
+    livenessProbe: {exec: {command: [test, -f, /tmp/alive]}, periodSeconds: 1, failureThreshold: 2}
+`);
+  const notReady = await waitPhase('probed', ['Running']);
+  assert.equal(notReady.status.containerStatuses[0].ready, false);
+  await eventually('Ready', async () => ((await pod('probed')).status.containerStatuses[0].ready ? true : undefined));
+  const restarted = await eventually('liveness restart', async () => {
+    const x = await pod('probed');
+    return x.status.containerStatuses[0].restartCount >= 1 ? x : undefined;
+  }, 30_000);
+  assert.equal(restarted.status.containerStatuses[0].lastState.terminated.reason !== undefined, true);
+  const events = await kts.k(['get', 'events', '--field-selector', 'involvedObject.name=probed', '-o', 'jsonpath={range .items[*]}{.reason}:{.message}{"\\n"}{end}']);
+  assert.match(events, /Unhealthy:Liveness probe failed/);
+  assert.match(events, /Killing:Container app failed liveness probe, will be restarted/);
+});
+
+test('graceful termination: TERM first, KILL after terminationGracePeriodSeconds', async () => {
+  await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: stubborn}
+spec:
+  terminationGracePeriodSeconds: 3
+  containers:
+  - {name: app, image: ${IMAGE}, command: [sh, -c, 'trap "" TERM; while :; do sleep 1; done']}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: polite}
+spec:
+  terminationGracePeriodSeconds: 30
+  containers:
+  - {name: app, image: ${IMAGE}, command: [sh, -c, 'trap "exit 0" TERM; while :; do sleep 1; done']}
+`);
+  await waitPhase('stubborn', ['Running']);
+  await waitPhase('polite', ['Running']);
+  let t0 = Date.now();
+  await kts.k(['delete', 'pod', 'polite', '--wait=true']);
+  const politeMs = Date.now() - t0;
+  t0 = Date.now();
+  await kts.k(['delete', 'pod', 'stubborn', '--wait=true']);
+  const stubbornMs = Date.now() - t0;
+  // The polite pod stops on TERM (well inside its 30 s); the stubborn one is killed once its 3 s are up.
+  assert.ok(politeMs < 10_000, `polite pod took ${politeMs} ms`);
+  assert.ok(stubbornMs >= 2_500 && stubbornMs < 15_000, `stubborn pod took ${stubbornMs} ms`);
+});
+
+test('a missing image: ErrImagePull then ImagePullBackOff, with the pull error in the event', async () => {
+  await kts.k(['run', 'noimage', '--image=kts.local/does-not-exist:1.0']);
+  const reason = await eventually('image pull failure', async () => {
+    const r = (await pod('noimage')).status?.containerStatuses?.[0]?.state?.waiting?.reason;
+    return r === 'ErrImagePull' || r === 'ImagePullBackOff' ? r : undefined;
+  });
+  assert.ok(reason);
+  const events = await kts.k(['get', 'events', '--field-selector', 'involvedObject.name=noimage', '-o', 'jsonpath={range .items[*]}{.message}{"\\n"}{end}']);
+  assert.match(events, /Failed to pull image "kts\.local\/does-not-exist:1\.0": .*kts\.local/);
+  await kts.k(['delete', 'pod', 'noimage', '--wait=true']);
+});
+
+test('restarting kts re-adopts running containers instead of starting them again', async () => {
+  const before = (await pod('web')).status.containerStatuses[0];
+  await kts.kill('SIGKILL');
+  kts = await start();
+  await eventually('node Ready again', async () => {
+    const r = await kts.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].status.conditions[?(@.type=="Ready")].status}']);
+    return r.stdout === 'True' ? true : undefined;
+  });
+  // Give the agent a few sync rounds: nothing may be restarted.
+  await new Promise((r) => setTimeout(r, 3000));
+  const after = (await pod('web')).status.containerStatuses[0];
+  assert.equal(after.containerID, before.containerID);
+  assert.equal(after.restartCount, before.restartCount);
+  assert.equal(after.ready, true);
+});
+
+test('deleting pods removes their containers', async () => {
+  await kts.k(['delete', 'pod', '--all', '--wait=true', '--grace-period=1']);
+  assert.equal((await kts.k(['get', 'pods', '-o', 'name'])).trim(), '');
+  const cri = new CriClient(containerdPaths(dataDir).socket);
+  try {
+    await eventually('sandboxes removed', async () => ((await cri.listPodSandbox({ labelSelector: { 'io.kts.managed': 'true' } })).length === 0 ? true : undefined));
+  } finally {
+    cri.close();
+  }
+});
