@@ -82,7 +82,7 @@ test('kubectl run: a busybox httpd pod runs with an IP; logs come from the conta
 });
 
 test('a container that exits: Never gives Failed with the exit code; logs stay readable', async () => {
-  await kts.k(['run', 'fail', `--image=${IMAGE}`, '--restart=Never', '--', 'sh', '-c', 'echo out; echo oops >&2; exit 3']);
+  await kts.k(['run', 'fail', `--image=${IMAGE}`, '--restart=Never', '--', 'sh', '-c', 'echo out; sleep 1; echo oops >&2; exit 3']);
   const p = await waitPhase('fail', ['Failed']);
   const t = p.status.containerStatuses[0].state.terminated;
   assert.equal(t.exitCode, 3);

@@ -1,0 +1,125 @@
+// Pod start-up latency with real containers: starts `kts server` with its
+// node agent (containerd), creates N busybox pods at once and prints, per
+// pod, the time from the create request until the watch shows it Running and
+// Ready (p50/p99), then the agent's idle RSS. Upstream's SLO is 5 s p99.
+//
+//   node dist/bench/pod-startup.js [--pods 50]
+//
+// Needs root, containerd, runc, CNI plugins and busybox-static.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { HttpClient } from '../src/client/http-client.js';
+
+const REPO = resolve(new URL('.', import.meta.url).pathname, '../..');
+const MAIN = join(REPO, 'dist', 'src', 'cli', 'main.js');
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function rssKiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+async function main(): Promise<void> {
+  const n = arg('pods', 50);
+  const dataDir = mkdtempSync(join(tmpdir(), 'kts-bench-pods-'));
+  const proc = spawn(process.execPath, [MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind-address', '127.0.0.1', '--config', '/dev/null', '--kubelet-port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr!.on('data', (d) => (err += d));
+  try {
+    await new Promise<void>((res, rej) => {
+      const t = setTimeout(() => rej(new Error(`kts did not start:\n${err}`)), 60_000);
+      proc.stderr!.on('data', () => {
+        if (/API server ready at/.test(err)) {
+          clearTimeout(t);
+          res();
+        }
+      });
+      proc.once('exit', (c) => rej(new Error(`kts exited with ${c}:\n${err}`)));
+    });
+    const client = HttpClient.fromKubeconfig(join(dataDir, 'admin.kubeconfig'));
+    // Wait for the node.
+    for (;;) {
+      const nodes = await client.get('/api/v1/nodes');
+      if (nodes.items?.[0]?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // Warm-up: one pod, so image unpack and the first sandbox are not measured.
+    const podBody = (name: string) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'app', image: 'kts.local/busybox:latest', imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 1; done'], readinessProbe: { exec: { command: ['true'] }, periodSeconds: 1 } }],
+      },
+    });
+    const created = new Map<string, number>();
+    const running = new Map<string, number>();
+    const ready = new Map<string, number>();
+    const watch = await client.watch('/api/v1/namespaces/default/pods', (ev) => {
+      const p = ev.object;
+      const name = p?.metadata?.name;
+      if (!name || !created.has(name)) return;
+      const now = performance.now();
+      if (p.status?.phase === 'Running' && !running.has(name)) running.set(name, now);
+      if (p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') && !ready.has(name)) ready.set(name, now);
+    });
+    created.set('warmup', performance.now());
+    await client.create('/api/v1/namespaces/default/pods', podBody('warmup'));
+    while (!ready.has('warmup')) await new Promise((r) => setTimeout(r, 50));
+    const warm = ready.get('warmup')! - created.get('warmup')!;
+
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        const name = `p${i}`;
+        created.set(name, performance.now());
+        await client.create('/api/v1/namespaces/default/pods', podBody(name));
+      }),
+    );
+    const deadline = Date.now() + 120_000;
+    while ((ready.size < n + 1 || running.size < n + 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const total = performance.now() - t0;
+    watch.stop();
+    const lat = (m: Map<string, number>) => [...created].filter(([k]) => k !== 'warmup' && m.has(k)).map(([k, t]) => m.get(k)! - t).sort((a, b) => a - b);
+    const r = lat(running);
+    const y = lat(ready);
+    console.log(`pod start-up, ${n} pods created at once on one node (real containers, containerd ${execFileSync('containerd', ['--version']).toString().split(' ')[2]})`);
+    console.log(`  first pod (cold) to Ready:   ${warm.toFixed(0)} ms`);
+    console.log(`  create -> Running: p50 ${pct(r, 50).toFixed(0)} ms, p99 ${pct(r, 99).toFixed(0)} ms (${r.length}/${n})`);
+    console.log(`  create -> Ready:   p50 ${pct(y, 50).toFixed(0)} ms, p99 ${pct(y, 99).toFixed(0)} ms (${y.length}/${n})`);
+    console.log(`  all ${n} Ready after ${total.toFixed(0)} ms; upstream SLO: 5,000 ms p99 (ratio ${(5000 / pct(y, 99)).toFixed(1)}x under)`);
+
+    // Delete them all, let the agent settle, and measure the idle process.
+    await client.request('DELETE', '/api/v1/namespaces/default/pods');
+    for (;;) {
+      const left = await client.get('/api/v1/namespaces/default/pods');
+      if (!left.items.length) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 5000));
+    const ctdPid = Number(execFileSync('pgrep', ['-f', `containerd --config ${dataDir}`]).toString().trim().split('\n')[0]);
+    console.log(`  idle RSS: kts (API server + controllers + scheduler + kubelet) ${(rssKiB(proc.pid!) / 1024).toFixed(0)} MiB, containerd ${(rssKiB(ctdPid) / 1024).toFixed(0)} MiB`);
+  } finally {
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+    execFileSync(process.execPath, [MAIN, 'killall', '--data-dir', dataDir], { stdio: 'ignore' });
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
