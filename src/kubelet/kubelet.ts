@@ -246,7 +246,8 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
   };
   await workers.removeOrphans(live, logDirFor).catch((e) => log(`removing orphaned pods: ${(e as Error).message}`));
 
-  const done = runWorkers(queue, 4, async (key) => {
+  // Pod syncs mostly wait on the runtime, so several run at once (one per pod at a time).
+  const done = runWorkers(queue, 16, async (key) => {
     const { namespace, name } = splitMetaNamespaceKey(key);
     await workers.sync(key, pods.getByName(namespace, name));
   }, { onError: (key, err) => log(`syncing pod ${key}: ${(err as Error).message}`) });

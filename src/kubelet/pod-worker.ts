@@ -490,8 +490,9 @@ export class PodWorkers {
       const previous = cur.prev && cur.prev.s.state === 'CONTAINER_EXITED' ? termination(cur.prev.c.id, cur.prev.s) : undefined;
       if (cur.s.state === 'CONTAINER_RUNNING') {
         base.state = 'running';
-        base.ready = this.o.probes?.ready(cur.c.id) ?? true;
-        base.started = this.o.probes?.started(cur.c.id) ?? true;
+        // With a probe and no result yet: not ready (not started), as upstream.
+        base.ready = this.o.probes?.ready(cur.c.id) ?? !spec.readinessProbe;
+        base.started = this.o.probes?.started(cur.c.id) ?? !spec.startupProbe;
         if (previous) base.last = previous;
       } else if (cur.s.state === 'CONTAINER_EXITED') {
         const term = termination(cur.c.id, cur.s);
