@@ -1,7 +1,8 @@
 /**
- * exec, attach and port-forward on the kubelet side: accepts the client's
- * stream protocol (WebSocket or SPDY, as relayed by the API server), asks the
- * runtime for a streaming URL (CRI Exec/Attach/PortForward) and joins the two.
+ * exec, attach and port-forward on the kubelet side. The API server already
+ * relays the upgrade here; bridging it to the runtime's streaming URL (CRI
+ * Exec/Attach/PortForward) needs the WebSocket and SPDY protocol modules,
+ * which are not built yet, so requests are refused with a clear error.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
@@ -25,6 +26,6 @@ export class StreamHandler {
     void head;
     void pod;
     void container;
-    throw new KubeletHttpError(400, `${kind} is not wired yet`);
+    throw new KubeletHttpError(400, `${kind === 'portForward' ? 'port-forward' : kind} is not supported by this kts node agent yet`);
   }
 }
