@@ -15,7 +15,7 @@ import { isConflict, isNotFound } from '../client/types.js';
 import type { EventRecorder } from '../controllers/events.js';
 import type { Container, ContainerRuntime, ContainerStatus, PodSandboxConfig } from '../runtime/types.js';
 import { RuntimeError } from '../runtime/types.js';
-import { buildPodStatus, semanticEqual, type SimContainer, type SimPod } from '../sim/pod-status.js';
+import { buildPodStatus, formatDuration, newerResourceVersion, semanticEqual, type SimContainer, type SimPod } from '../sim/pod-status.js';
 import { buildEnv, EnvError, expandCommand, expandVars, type EnvSources } from './env.js';
 import {
   ANNOTATION_RESTART_COUNT, LABEL_CONTAINER_NAME, LABEL_POD_UID, containerConfig, etcHosts, sandboxConfig,
@@ -635,18 +635,4 @@ function phaseFromModel(model: SimPod, pod: any, podIsTerminal = false): string 
   return buildPodStatus(pod, model, Date.now(), podIsTerminal).phase;
 }
 
-function newerResourceVersion(a: any, b: any): boolean {
-  const ra = String(a?.metadata?.resourceVersion ?? '');
-  const rb = String(b?.metadata?.resourceVersion ?? '');
-  if (!/^\d+$/.test(ra) || !/^\d+$/.test(rb)) return false;
-  return ra.length !== rb.length ? ra.length > rb.length : ra > rb;
-}
 
-/** Go's time.Duration formatting for whole seconds (`10s`, `5m0s`). */
-function formatDuration(secs: number): string {
-  if (secs < 60) return `${secs}s`;
-  const m = Math.floor(secs / 60);
-  const s = secs % 60;
-  if (m < 60) return `${m}m${s}s`;
-  return `${Math.floor(m / 60)}h${m % 60}m${s}s`;
-}

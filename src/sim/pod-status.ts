@@ -385,7 +385,7 @@ function containerStatus(c: SimContainer, pod: any, init: boolean): any {
 }
 
 /** Go's time.Duration formatting for whole seconds (`10s`, `5m0s`). */
-function formatDuration(secs: number): string {
+export function formatDuration(secs: number): string {
   if (secs < 60) return `${secs}s`;
   const m = Math.floor(secs / 60);
   const s = secs % 60;
@@ -519,4 +519,12 @@ export function semanticEqual(a: unknown, b: unknown): boolean {
   for (const k of Object.keys(ao)) if (!semanticEqual(ao[k], bo[k])) return false;
   for (const k of Object.keys(bo)) if (!(k in ao) && !semanticEqual(undefined, bo[k])) return false;
   return true;
+}
+
+/** Whether a's resourceVersion is later than b's (resourceVersions here are etcd-style integers). */
+export function newerResourceVersion(a: any, b: any): boolean {
+  const ra = String(a?.metadata?.resourceVersion ?? '');
+  const rb = String(b?.metadata?.resourceVersion ?? '');
+  if (!/^\d+$/.test(ra) || !/^\d+$/.test(rb)) return false;
+  return ra.length !== rb.length ? ra.length > rb.length : ra > rb;
 }

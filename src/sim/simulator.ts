@@ -38,7 +38,7 @@ import {
   type NodeShape,
   type SimNodeIdentity,
 } from './node-object.js';
-import { adoptSimPod, advanceSimPod, buildPodStatus, killSimPod, newSimPod, semanticEqual, startSimPod, type SimPod, type SimRuntimeOptions } from './pod-status.js';
+import { adoptSimPod, advanceSimPod, buildPodStatus, killSimPod, newerResourceVersion, newSimPod, semanticEqual, startSimPod, type SimPod, type SimRuntimeOptions } from './pod-status.js';
 
 export interface NodeSimulatorOptions {
   /** How many nodes. */
@@ -539,13 +539,6 @@ export class NodeSimulator {
   }
 }
 
-/** Whether a's resourceVersion is later than b's (resourceVersions here are etcd-style integers). */
-function newerResourceVersion(a: any, b: any): boolean {
-  const ra = String(a?.metadata?.resourceVersion ?? '');
-  const rb = String(b?.metadata?.resourceVersion ?? '');
-  if (!/^\d+$/.test(ra) || !/^\d+$/.test(rb)) return false;
-  return ra.length !== rb.length ? ra.length > rb.length : ra > rb;
-}
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
