@@ -5,7 +5,7 @@
  * stopped with kts. Container shims outlive containerd, so containers keep
  * running across a restart of kts and are re-adopted by the kubelet.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -127,6 +127,10 @@ export class ContainerdSupervisor {
 
   start(): void {
     this.writeConfig();
+    // A containerd left by a kts that was killed (it runs in its own process
+    // group) holds the same root and socket: stop it; the shims, and so the
+    // containers, survive.
+    spawnSync('pkill', ['-TERM', '-f', `^containerd --config ${this.paths.config}$`]);
     this.spawnOnce();
   }
 
