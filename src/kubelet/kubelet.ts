@@ -123,6 +123,11 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
       return { ready: false, message: `container runtime is down: ${(e as Error).message}` };
     }
   };
+  /** The running instance of a pod's container, if any. */
+  const runningContainerId = async (pod: any, container: string): Promise<string | undefined> => {
+    const list = await runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: pod.metadata.uid, [LABEL_CONTAINER_NAME]: container }, state: 'CONTAINER_RUNNING' });
+    return list[0]?.id;
+  };
   // The kubelet API (logs, exec, ...) listens before the Node is registered, so the Node names its real port.
   const server = new KubeletServer({
     tls: cfg.tls,
@@ -130,10 +135,7 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
     backend: {
       pod: (ns, name) => podsRef.current?.getByName(ns, name),
       logPath: (pod, container, previous) => logPathFor(pod, container, previous),
-      isRunning: async (pod, container) => {
-        const list = await runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: pod.metadata.uid, [LABEL_CONTAINER_NAME]: container }, state: 'CONTAINER_RUNNING' });
-        return list.length > 0;
-      },
+      isRunning: async (pod, container) => (await runningContainerId(pod, container)) !== undefined,
       upgrade: (kind, pod, container, query, req, socket, head) => streams.handle(kind, pod, container, query, req, socket, head),
     },
   });
@@ -146,10 +148,7 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
     throw new Error(`kubelet API cannot listen on port ${cfg.port ?? 10250}: ${(e as Error).message}`);
   }
   const podsRef: { current?: Informer } = {};
-  const streams = new StreamHandler(runtime, (pod: any) => workers.sandboxOf(pod.metadata.uid), async (pod: any, container: string) => {
-    const list = await runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: pod.metadata.uid, [LABEL_CONTAINER_NAME]: container }, state: 'CONTAINER_RUNNING' });
-    return list[0]?.id;
-  });
+  const streams = new StreamHandler(runtime, (pod: any) => workers.sandboxOf(pod.metadata.uid), runningContainerId);
 
   const node = new NodeAgent(client, {
     name: nodeName,
