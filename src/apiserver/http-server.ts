@@ -2,11 +2,13 @@
 // port, client-certificate authentication, body limits, and streaming for
 // watches. Everything else is ApiServer.handle().
 
+import http from 'node:http';
 import http2 from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import type { ApiServer, UserInfo } from './api-server.js';
+import type { ApiResponse, ApiServer, UserInfo } from './api-server.js';
 import { MAX_BODY_BYTES } from './codec.js';
 import { tooLarge } from './errors.js';
 
@@ -70,6 +72,8 @@ export class HttpServer {
       this.sessions.add(s);
       s.on('close', () => this.sessions.delete(s));
     });
+    // exec, attach and portforward arrive as HTTP/1.1 upgrades (WebSocket or SPDY).
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.onUpgrade(req, socket, head));
     this.server.on('secureConnection', (sock) => {
       this.sockets.add(sock);
       sock.on('close', () => this.sockets.delete(sock));
@@ -93,6 +97,22 @@ export class HttpServer {
     for (const s of this.sessions) s.destroy();
     for (const s of this.sockets) s.destroy();
     await closed;
+  }
+
+  private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'https://kts');
+    const user = cachedUser(req.socket as TLSSocket);
+    let result: ApiResponse | undefined;
+    try {
+      result = await this.opts.api.podStream({ method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.searchParams, user, raw: req }, socket, head);
+    } catch (e) {
+      result = { status: 500, contentType: 'application/json', body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: String(e), reason: 'InternalError', code: 500 }) };
+    }
+    if (!result) return;
+    const body = 'body' in result ? result.body : '';
+    const reason = http.STATUS_CODES[result.status] ?? 'Error';
+    socket.end(`HTTP/1.1 ${result.status} ${reason}\r\nContent-Type: ${result.contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   }
 
   private async readBody(req: Req): Promise<Buffer | 'too-large'> {

@@ -4,37 +4,21 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { eventually, run, startKts, type KtsProcess } from './harness.js';
+import { eventually, type KtsProcess } from './harness.js';
+import { BUSYBOX as IMAGE, startAgentCluster, type AgentCluster } from './agent-harness.js';
 import { CriClient } from '../../src/runtime/cri/client.js';
 import { containerdPaths } from '../../src/runtime/containerd.js';
 
-const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js');
-const IMAGE = 'kts.local/busybox:latest';
-
-let dataDir: string;
+let cluster: AgentCluster;
 let kts: KtsProcess;
 
-async function start(): Promise<KtsProcess> {
-  return startKts({ dataDir, agent: true, extraArgs: ['--kubelet-port', '0'] });
-}
-
 before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'kts-ctr-'));
-  kts = await start();
-  await eventually('node Ready', async () => {
-    const r = await kts.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].status.conditions[?(@.type=="Ready")].status}']);
-    return r.stdout === 'True' ? true : undefined;
-  });
+  cluster = await startAgentCluster();
+  kts = cluster.kts;
 });
 
 after(async () => {
-  await kts?.stop();
-  const r = await run(process.execPath, [MAIN, 'killall', '--data-dir', dataDir]);
-  assert.equal(r.code, 0, r.stderr);
-  rmSync(dataDir, { recursive: true, force: true });
+  await cluster?.destroy();
 });
 
 async function pod(name: string): Promise<any> {
@@ -230,11 +214,7 @@ test('a missing image: ErrImagePull then ImagePullBackOff, with the pull error i
 test('restarting kts re-adopts running containers instead of starting them again', async () => {
   const before = (await pod('web')).status.containerStatuses[0];
   await kts.kill('SIGKILL');
-  kts = await start();
-  await eventually('node Ready again', async () => {
-    const r = await kts.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].status.conditions[?(@.type=="Ready")].status}']);
-    return r.stdout === 'True' ? true : undefined;
-  });
+  kts = await cluster.restart();
   // Give the agent a few sync rounds: nothing may be restarted.
   await new Promise((r) => setTimeout(r, 3000));
   const after = (await pod('web')).status.containerStatuses[0];
@@ -246,7 +226,7 @@ test('restarting kts re-adopts running containers instead of starting them again
 test('deleting pods removes their containers', async () => {
   await kts.k(['delete', 'pod', '--all', '--wait=true', '--grace-period=1']);
   assert.equal((await kts.k(['get', 'pods', '-o', 'name'])).trim(), '');
-  const cri = new CriClient(containerdPaths(dataDir).socket);
+  const cri = new CriClient(containerdPaths(cluster.dataDir).socket);
   try {
     await eventually('sandboxes removed', async () => ((await cri.listPodSandbox({ labelSelector: { 'io.kts.managed': 'true' } })).length === 0 ? true : undefined));
   } finally {
