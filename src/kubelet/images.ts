@@ -31,9 +31,13 @@ interface PullBackoff {
   lastError: string;
 }
 
+const UNREACHABLE_RETRY_MS = 5 * 60_000;
+
 export class ImageManager {
   private pauseReady: Promise<void> | undefined;
   private readonly backoff = new Map<string, PullBackoff>();
+  /** Present images whose registry could not be reached, until when to use the local copy without asking. */
+  private readonly unreachable = new Map<string, number>();
 
   constructor(private readonly o: ImageManagerOptions) {}
 
@@ -61,7 +65,10 @@ export class ImageManager {
       this.o.recorder.event(pod, 'Warning', 'ErrImageNeverPull', msg);
       throw new ImagePullError('ErrImageNeverPull', msg, 10_000);
     }
-    if (present && policy === 'IfNotPresent') {
+    // kts.local/ names images built or imported on the node (no registry serves them); an image
+    // whose pull failed recently is not tried again for a while: each try costs a lookup and a timeout.
+    const localOnly = ref.startsWith('kts.local/') || (this.unreachable.get(ref) ?? 0) > Date.now();
+    if (present && (policy === 'IfNotPresent' || localOnly)) {
       this.o.recorder.event(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
       return ref;
     }
@@ -80,6 +87,7 @@ export class ImageManager {
       const msg = e instanceof RuntimeError ? e.details : String(e);
       if (present) {
         // Offline clusters: an image already on the node serves when the registry cannot be reached.
+        this.unreachable.set(ref, Date.now() + UNREACHABLE_RETRY_MS);
         this.o.recorder.event(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine and the pull failed (${msg}); using the local copy`);
         return ref;
       }

@@ -32,6 +32,8 @@ import { rotateIfNeeded } from './logs.js';
 import type { EnvSources } from './env.js';
 import type { VolumeSources } from './volumes.js';
 import { ProbeManager } from './probes.js';
+import { mirrorHash, mirrorPodFor, readStaticPods, runnablePod, type StaticPod } from './static-pods.js';
+import { isAlreadyExists, isConflict, isNotFound } from '../client/types.js';
 
 export interface KubeletConfig {
   dataDir: string;
@@ -52,6 +54,8 @@ export interface KubeletConfig {
   /** Log rotation: size and files kept per container (default 10 MiB, 5). */
   containerLogMaxBytes?: number;
   containerLogMaxFiles?: number;
+  /** Folder of static pod manifests (default <data-dir>/agent/pod-manifests). */
+  staticPodPath?: string;
   /** Linux bridge for pods (default kts0). */
   bridge?: string;
   log?: (msg: string) => void;
@@ -133,7 +137,7 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
     tls: cfg.tls,
     port: cfg.port ?? 10250,
     backend: {
-      pod: (ns, name) => podsRef.current?.getByName(ns, name),
+      pod: (ns, name) => runnablePod(podsRef.current?.getByName(ns, name)),
       logPath: (pod, container, previous) => logPathFor(pod, container, previous),
       isRunning: async (pod, container) => (await runningContainerId(pod, container)) !== undefined,
       upgrade: (kind, pod, container, query, req, socket, head) => streams.handle(kind, pod, container, query, req, socket, head),
@@ -237,8 +241,49 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
   pods.start();
   await Promise.all([configMaps.waitForSync(), secrets.waitForSync(), pods.waitForSync()]);
 
+  // Static pods: manifests on disk, read again every 2 s; their mirror pods in the API.
+  const staticDir = cfg.staticPodPath ?? join(agentDir, 'pod-manifests');
+  mkdirSync(staticDir, { recursive: true });
+  const warned = new Set<string>();
+  const warnOnce = (m: string) => {
+    if (!warned.has(m)) log(m);
+    warned.add(m);
+  };
+  let statics = readStaticPods(staticDir, nodeName, warnOnce);
+  const deletePodNow = async (p: any) => {
+    try {
+      await client.delete(`/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`, { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid } });
+    } catch (e) {
+      if (!isNotFound(e) && !isConflict(e)) throw e;
+    }
+  };
+  /** Makes the API hold an up-to-date mirror of `sp`; returns it once it does. */
+  const ensureMirrorPod = async (sp: StaticPod, apiPod: any | undefined): Promise<any | undefined> => {
+    if (apiPod && mirrorHash(apiPod) === sp.hash && !apiPod.metadata.deletionTimestamp) return apiPod;
+    if (apiPod && !mirrorHash(apiPod)) {
+      warnOnce(`static pod ${sp.key}: a pod of that name already exists in the API; not mirroring`);
+      return undefined;
+    }
+    if (apiPod) await deletePodNow(apiPod);
+    try {
+      return await client.create(`/api/v1/namespaces/${sp.pod.metadata.namespace}/pods?fieldManager=kubelet`, mirrorPodFor(sp, { name: nodeName, uid: node.uid }));
+    } catch (e) {
+      if (isAlreadyExists(e)) queue.addAfter(sp.key, 200);
+      else log(`creating mirror pod ${sp.key}: ${(e as Error).message}`);
+      return undefined;
+    }
+  };
+  const rescanStatics = () => {
+    const next = readStaticPods(staticDir, nodeName, warnOnce);
+    for (const [key, sp] of next) if (statics.get(key)?.hash !== sp.hash) queue.add(key);
+    for (const key of statics.keys()) if (!next.has(key)) queue.add(key);
+    statics = next;
+  };
+  const staticScan = setInterval(rescanStatics, 2_000);
+  for (const key of statics.keys()) queue.add(key);
+
   // Containers and sandboxes of pods deleted while the kubelet was away.
-  const live = new Set(pods.list().map((p) => p.metadata.uid));
+  const live = new Set([...pods.list().map((p) => mirrorHash(p) ?? p.metadata.uid), ...[...statics.values()].map((sp) => sp.hash)]);
   const logDirFor = (uid: string) => {
     const d = readdirSync(logsDir).find((f) => f.endsWith(`_${uid}`));
     return d ? join(logsDir, d) : undefined;
@@ -248,7 +293,20 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
   // Pod syncs mostly wait on the runtime, so several run at once (one per pod at a time).
   const done = runWorkers(queue, 16, async (key) => {
     const { namespace, name } = splitMetaNamespaceKey(key);
-    await workers.sync(key, pods.getByName(namespace, name));
+    const apiPod = pods.getByName(namespace, name);
+    const sp = statics.get(key);
+    if (sp) {
+      const mirror = await ensureMirrorPod(sp, apiPod);
+      await workers.sync(key, mirror ?? sp.pod);
+      return;
+    }
+    if (apiPod && mirrorHash(apiPod)) {
+      // The mirror of a static pod whose manifest is gone.
+      await deletePodNow(apiPod);
+      await workers.sync(key, undefined);
+      return;
+    }
+    await workers.sync(key, apiPod);
   }, { onError: (key, err) => log(`syncing pod ${key}: ${(err as Error).message}`) });
 
   // PLEG: a relist every second turns runtime state changes into pod syncs.
@@ -313,6 +371,7 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
     logPathFor,
     async stop() {
       clearInterval(pleg);
+      clearInterval(staticScan);
       clearInterval(heartbeat);
       clearInterval(rotation);
       await server.close();

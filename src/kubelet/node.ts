@@ -157,6 +157,11 @@ export class NodeAgent {
 
   constructor(private readonly client: ApiClient, private readonly id: NodeIdentity, private readonly readiness: () => Promise<Readiness>) {}
 
+  /** The Node object's UID once registered. */
+  get uid(): string | undefined {
+    return this.nodeUID;
+  }
+
   /** Creates the Node, or brings an existing one up to date (labels, addresses, info). */
   async register(): Promise<void> {
     const r = await this.readiness();

@@ -16,6 +16,8 @@ import type { EventRecorder } from '../controllers/events.js';
 import type { Container, ContainerRuntime, ContainerStatus, PodSandboxConfig } from '../runtime/types.js';
 import { RuntimeError } from '../runtime/types.js';
 import { buildPodStatus, formatDuration, newerResourceVersion, semanticEqual, type SimContainer, type SimPod } from '../sim/pod-status.js';
+import { hookFailureMessage, runHook } from './lifecycle.js';
+import { mirrorHash, runnablePod } from './static-pods.js';
 import { buildEnv, EnvError, expandCommand, expandVars, type EnvSources } from './env.js';
 import {
   ANNOTATION_RESTART_COUNT, LABEL_CONTAINER_NAME, LABEL_POD_UID, containerConfig, etcHosts, sandboxConfig,
@@ -138,6 +140,7 @@ export class PodWorkers {
    * when the pod is gone from the API (then everything it ran is removed).
    */
   async sync(key: string, cached: any | undefined): Promise<void> {
+    cached = runnablePod(cached);
     let rec = this.records.get(key);
     if (rec && (!cached || cached.metadata.uid !== rec.uid)) {
       await this.removePod(rec);
@@ -147,7 +150,7 @@ export class PodWorkers {
     if (!cached) return;
     let pod = cached;
     if (rec?.latest) {
-      if (newerResourceVersion(rec.latest, cached)) pod = rec.latest;
+      if (newerResourceVersion(rec.latest, cached)) pod = runnablePod(rec.latest);
       else rec.latest = undefined;
     }
     if (!rec) {
@@ -329,7 +332,7 @@ export class PodWorkers {
           if (why) {
             this.o.recorder.event(pod, 'Normal', 'Killing', `Container ${c.name} ${why}, will be restarted`);
             const probe = why.includes('startup') ? c.startupProbe : c.livenessProbe;
-            await this.o.runtime.stopContainer(cur.c.id, probe?.terminationGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30);
+            await this.killContainer(pod, c, cur.c.id, probe?.terminationGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30, rec.podIP);
           }
           continue;
         }
@@ -460,6 +463,17 @@ export class PodWorkers {
     }
     cr.waiting = undefined;
     this.o.recorder.event(pod, 'Normal', 'Started', `Started container ${c.name}`);
+    const postStart = c.lifecycle?.postStart;
+    if (postStart) {
+      const err = await runHook(this.o.runtime, c, id, rec.podIP, postStart, 0);
+      if (err) {
+        const msg = hookFailureMessage('PostStart', postStart, c, pod, err);
+        this.o.recorder.event(pod, 'Warning', 'FailedPostStartHook', msg);
+        this.o.recorder.event(pod, 'Normal', 'Killing', `FailedPostStartHook`);
+        await this.o.runtime.stopContainer(id, pod.spec?.terminationGracePeriodSeconds ?? 30).catch(() => undefined);
+        cr.waiting = { reason: 'PostStartHookError', message: msg };
+      }
+    }
     // Older dead instances go; the one before this stays for `kubectl logs --previous`.
     if (cur) await this.pruneInstances(rec, c.name, [id, cur.c.id]);
     return { wake: Infinity };
@@ -534,7 +548,8 @@ export class PodWorkers {
     const running = [...observed.values()].filter((o) => o.s.state === 'CONTAINER_RUNNING' || o.s.state === 'CONTAINER_CREATED');
     for (const o of running) this.o.recorder.event(pod, 'Normal', 'Killing', `Stopping container ${o.c.labels[LABEL_CONTAINER_NAME] ?? o.c.metadata.name}`);
     this.o.probes?.forgetPod(rec.uid);
-    await Promise.all(running.map((o) => this.o.runtime.stopContainer(o.c.id, grace).catch(() => undefined)));
+    const specs: any[] = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+    await Promise.all(running.map((o) => this.killContainer(pod, specs.find((c) => c.name === o.c.labels[LABEL_CONTAINER_NAME]), o.c.id, grace, rec.podIP).catch(() => undefined)));
     const after = await this.observe(rec);
     const model = await this.model(pod, rec, after);
     if (!model.terminal && !rec.terminal) {
@@ -549,6 +564,22 @@ export class PodWorkers {
       if (!isNotFound(e) && !isConflict(e)) throw e;
     }
     rec.deleted = true;
+  }
+
+  /**
+   * Stops a container: its preStop hook first, bounded by the grace period,
+   * then TERM and KILL after what is left of it (at least 2 s, as upstream).
+   */
+  private async killContainer(pod: any, spec: any, id: string, grace: number, podIP: string): Promise<void> {
+    let left = grace;
+    const preStop = spec?.lifecycle?.preStop;
+    if (preStop && grace > 0) {
+      const t0 = Date.now();
+      const err = await runHook(this.o.runtime, spec, id, podIP, preStop, grace);
+      if (err) this.o.recorder.event(pod, 'Warning', 'FailedPreStopHook', hookFailureMessage('PreStop', preStop, spec, pod, err));
+      left = Math.max(2, grace - Math.floor((Date.now() - t0) / 1000));
+    }
+    await this.o.runtime.stopContainer(id, left);
   }
 
   private async stopSandbox(rec: PodRecord): Promise<void> {
@@ -607,8 +638,10 @@ export class PodWorkers {
     for (let attempt = 0; ; attempt++) {
       const status = buildPodStatus(current, model, Date.now(), podIsTerminal);
       if (semanticEqual(status, current.status)) return;
+      // A mirror pod runs under its static pod's identity; the API object keeps its own UID.
+      const body = mirrorHash(current) ? { ...current, metadata: { ...current.metadata, uid: undefined }, status } : { ...current, status };
       try {
-        rec.latest = await this.o.client.update(`${POD_PATH(current.metadata.namespace, current.metadata.name)}/status?fieldManager=${FIELD_MANAGER}`, { ...current, status });
+        rec.latest = await this.o.client.update(`${POD_PATH(current.metadata.namespace, current.metadata.name)}/status?fieldManager=${FIELD_MANAGER}`, body);
         return;
       } catch (e) {
         if (isNotFound(e)) return;
@@ -620,7 +653,7 @@ export class PodWorkers {
         if (isNotFound(e)) return;
         throw e;
       }
-      if (current.metadata?.uid !== rec.uid) return;
+      if ((mirrorHash(current) ?? current.metadata?.uid) !== rec.uid) return;
       rec.latest = current;
       if (current.metadata.deletionTimestamp && !podIsTerminal) {
         this.o.requeueAfter(key, 0);

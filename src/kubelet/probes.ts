@@ -14,7 +14,7 @@ import type { ProbeState } from './pod-worker.js';
 
 type Kind = 'startup' | 'readiness' | 'liveness';
 
-interface Result {
+export interface Result {
   ok: boolean;
   output: string;
 }
@@ -174,13 +174,13 @@ export class ProbeManager implements ProbeState {
       const output = Buffer.concat([r.stdout, r.stderr]).toString();
       return { ok: r.exitCode === 0, output: r.exitCode === 0 ? output : output || `command ${JSON.stringify(probe.exec.command)} exited with ${r.exitCode}` };
     }
-    if (probe.httpGet) return httpProbe(inst, probe.httpGet, timeoutMs);
+    if (probe.httpGet) return httpGetAction(inst.container, inst.podIP, probe.httpGet, timeoutMs);
     if (probe.tcpSocket) return tcpProbe(inst, probe.tcpSocket, timeoutMs);
     return { ok: false, output: 'probe type not supported by this node' };
   }
 }
 
-function resolvePort(container: any, port: number | string): number {
+export function resolvePort(container: any, port: number | string): number {
   if (typeof port === 'number') return port;
   if (/^\d+$/.test(port)) return Number(port);
   const p = (container.ports ?? []).find((x: any) => x.name === port);
@@ -188,9 +188,15 @@ function resolvePort(container: any, port: number | string): number {
   return p.containerPort;
 }
 
-function httpProbe(inst: Instance, g: any, timeoutMs: number): Promise<Result> {
-  const port = resolvePort(inst.container, g.port);
-  const host = g.host || inst.podIP;
+/** An httpGet action (probe or lifecycle hook): 2xx and 3xx succeed. */
+export function httpGetAction(container: any, podIP: string, g: any, timeoutMs: number): Promise<Result> {
+  let port: number;
+  try {
+    port = resolvePort(container, g.port);
+  } catch (e) {
+    return Promise.resolve({ ok: false, output: (e as Error).message });
+  }
+  const host = g.host || podIP;
   const scheme = String(g.scheme ?? 'HTTP').toLowerCase();
   const headers: Record<string, string> = { 'User-Agent': 'kube-probe/1.32', Accept: '*/*' };
   for (const h of g.httpHeaders ?? []) headers[h.name] = h.value;

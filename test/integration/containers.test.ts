@@ -4,6 +4,9 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { eventually, type KtsProcess } from './harness.js';
 import { BUSYBOX as IMAGE, startAgentCluster, type AgentCluster } from './agent-harness.js';
 import { CriClient } from '../../src/runtime/cri/client.js';
@@ -209,6 +212,144 @@ test('a missing image: ErrImagePull then ImagePullBackOff, with the pull error i
   const events = await kts.k(['get', 'events', '--field-selector', 'involvedObject.name=noimage', '-o', 'jsonpath={range .items[*]}{.message}{"\\n"}{end}']);
   assert.match(events, /Failed to pull image "kts\.local\/does-not-exist:1\.0": .*kts\.local/);
   await kts.k(['delete', 'pod', 'noimage', '--wait=true']);
+});
+
+test('lifecycle hooks: postStart after start, preStop before TERM; a failing postStart kills the container', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'kts-hooks-'));
+  try {
+    await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: hooks}
+spec:
+  terminationGracePeriodSeconds: 5
+  volumes: [{name: out, hostPath: {path: ${out}}}]
+  containers:
+  - name: c
+    image: ${IMAGE}
+    command: [sh, -c, 'trap "echo term >> /out/log; exit 0" TERM; while true; do sleep 0.2; done']
+    volumeMounts: [{name: out, mountPath: /out}]
+    lifecycle:
+      postStart: {exec: {command: [sh, -c, 'echo poststart >> /out/log']}}
+      preStop: {exec: {command: [sh, -c, 'echo prestop >> /out/log; sleep 1']}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: badhook}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: ${IMAGE}
+    command: [sleep, '1000']
+    lifecycle:
+      postStart: {exec: {command: [sh, -c, 'exit 3']}}
+`);
+    await waitPhase('hooks', ['Running']);
+    assert.equal(readFileSync(join(out, 'log'), 'utf8'), 'poststart\n');
+    await kts.k(['delete', 'pod', 'hooks', '--wait=true']);
+    assert.equal(readFileSync(join(out, 'log'), 'utf8'), 'poststart\nprestop\nterm\n');
+    const events = await eventually('FailedPostStartHook event', async () => {
+      const e = await kts.k(['get', 'events', '--field-selector', 'involvedObject.name=badhook,reason=FailedPostStartHook', '-o', 'jsonpath={.items[*].message}']);
+      return e ? e : undefined;
+    });
+    assert.match(events, /^Exec lifecycle hook \(\[sh -c exit 3\]\) for Container "c" in Pod "badhook_default\([0-9a-f-]+\)" failed - error: command 'sh -c exit 3' exited with 3/);
+    const restarted = await eventually('badhook restarted', async () => {
+      const cs = (await pod('badhook')).status?.containerStatuses?.[0];
+      return cs && cs.restartCount >= 1 ? cs : undefined;
+    });
+    assert.equal(restarted.lastState.terminated.exitCode, 137);
+    await kts.k(['delete', 'pod', 'badhook', '--wait=false']);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('a container over its memory limit is OOMKilled', async () => {
+  await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: oom}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: ${IMAGE}
+    command: [sh, -c, 'x=$(head -c 100000000 /dev/zero | tr "\\0" a); echo survived']
+    resources: {limits: {memory: 20Mi}}
+`);
+  const p = await waitPhase('oom', ['Failed', 'Succeeded']);
+  assert.equal(p.status.phase, 'Failed');
+  const t = p.status.containerStatuses[0].state.terminated;
+  assert.equal(t.reason, 'OOMKilled');
+  assert.equal(t.exitCode, 137);
+  assert.match(await kts.k(['get', 'pod', 'oom']), /oom\s+0\/1\s+OOMKilled/);
+});
+
+test('securityContext and resources reach the container: user, groups, read-only root, capabilities, cgroup limits', async () => {
+  await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: sec}
+spec:
+  securityContext: {runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000}
+  containers:
+  - name: c
+    image: ${IMAGE}
+    command: [sleep, '1000']
+    securityContext:
+      readOnlyRootFilesystem: true
+      allowPrivilegeEscalation: false
+      capabilities: {drop: [ALL]}
+    resources: {limits: {memory: 64Mi, cpu: 500m}, requests: {cpu: 250m, memory: 32Mi}}
+`);
+  await kts.k(['wait', '--for=condition=Ready', 'pod/sec', '--timeout=60s']);
+  assert.equal(await kts.k(['exec', 'sec', '--', 'id']), 'uid=1000 gid=3000 groups=2000,3000\n');
+  const touch = await kts.kubectl(['exec', 'sec', '--', 'touch', '/x']);
+  assert.equal(touch.code, 1);
+  assert.match(touch.stderr, /Read-only file system/);
+  assert.match(await kts.k(['exec', 'sec', '--', 'grep', 'CapEff', '/proc/1/status']), /CapEff:\s+0000000000000000/);
+  const cg = (await kts.k(['exec', 'sec', '--', 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes', '/sys/fs/cgroup/cpu/cpu.cfs_quota_us', '/sys/fs/cgroup/cpu/cpu.shares'])).split('\n');
+  assert.deepEqual(cg.slice(0, 3), ['67108864', '50000', '256']);
+  assert.equal((await pod('sec')).status.qosClass, 'Burstable');
+  await kts.k(['delete', 'pod', 'sec', '--grace-period=1', '--wait=false']);
+});
+
+test('static pods: a manifest on disk runs, is mirrored into the API, survives deleting the mirror, follows edits and removal', async () => {
+  const nodeName = (await kts.k(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+  const manifest = join(cluster.dataDir, 'agent', 'pod-manifests', 'static-web.yaml');
+  const write = (msg: string) => writeFileSync(manifest, `apiVersion: v1
+kind: Pod
+metadata: {name: static-web, labels: {app: static}}
+spec:
+  containers:
+  - name: web
+    image: ${IMAGE}
+    command: [sh, -c, 'echo ${msg}; exec httpd -f -p 80']
+`);
+  write('static v1');
+  const name = `static-web-${nodeName}`;
+  const first = await waitPhase(name, ['Running']);
+  assert.equal(first.metadata.annotations['kubernetes.io/config.source'], 'file');
+  assert.equal(first.metadata.annotations['kubernetes.io/config.mirror'], first.metadata.annotations['kubernetes.io/config.hash']);
+  assert.deepEqual(first.metadata.ownerReferences.map((o: any) => `${o.kind}/${o.name}`), [`Node/${nodeName}`]);
+  assert.equal(await eventually('static logs', async () => ((await kts.kubectl(['logs', name])).stdout || undefined)), 'static v1\n');
+  assert.equal(await kts.k(['exec', name, '--', 'cat', '/etc/hostname']), `${name}\n`);
+  const containerID = first.status.containerStatuses[0].containerID;
+
+  // Deleting the mirror pod: it comes back, the container keeps running.
+  await kts.k(['delete', 'pod', name]);
+  const again = await eventually('mirror pod back', async () => {
+    const p = JSON.parse((await kts.kubectl(['get', 'pod', name, '-o', 'json'])).stdout || 'null');
+    return p && p.metadata.uid !== first.metadata.uid && p.status?.containerStatuses?.[0]?.ready ? p : undefined;
+  });
+  assert.equal(again.status.containerStatuses[0].containerID, containerID);
+  assert.equal(again.status.containerStatuses[0].restartCount, 0);
+
+  // An edited manifest replaces the pod.
+  write('static v2');
+  await eventually('edited static pod', async () => ((await kts.kubectl(['logs', name])).stdout === 'static v2\n' ? true : undefined), 60_000);
+
+  // Removing the manifest removes the pod.
+  rmSync(manifest);
+  await eventually('static pod gone', async () => ((await kts.kubectl(['get', 'pod', name])).code !== 0 ? true : undefined), 60_000);
 });
 
 test('restarting kts re-adopts running containers instead of starting them again', async () => {
