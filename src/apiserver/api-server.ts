@@ -202,6 +202,25 @@ export class ApiServer {
     };
   }
 
+  /** GET nodes/{name}/proxy/{path}: the node's kubelet API (stats, logs, healthz...). */
+  private async nodeProxy(name: string, req: ApiRequest): Promise<ApiResponse> {
+    const node = this.objectOf('', 'v1', 'nodes', '', name);
+    if (!this.kubeletTLS) throw badRequest('this API server has no credentials for kubelets');
+    const prefix = `/api/v1/nodes/${name}/proxy`;
+    const rest = req.path.startsWith(prefix) ? req.path.slice(prefix.length) : '';
+    const res = await kubeletGet(kubeletLocation(node), this.kubeletTLS, `${rest || '/'}${req.query.size ? `?${req.query}` : ''}`);
+    return {
+      status: 200,
+      contentType: String(res.headers['content-type'] ?? 'application/octet-stream'),
+      stream: (out) => {
+        res.on('data', (chunk: Buffer) => out.write(chunk));
+        res.on('end', () => out.end());
+        res.on('error', () => out.end());
+        return () => res.destroy();
+      },
+    };
+  }
+
   /**
    * exec, attach and portforward: upgrade requests (WebSocket or SPDY) relayed
    * to the pod's kubelet. Returns an error response when the request cannot
@@ -474,6 +493,7 @@ export class ApiServer {
     const allowed = sub ? info.subresources.find((s) => s.name === sub)!.verbs : info.verbs;
     if (!allowed.includes(verb)) throw methodNotSupported();
     if (sub === 'log' && info.resource === 'pods' && info.group === '' && verb === 'get') return this.podLog(ns, name, req.query);
+    if (sub === 'proxy' && info.resource === 'nodes' && info.group === '' && verb === 'get') return this.nodeProxy(name, req);
     if (sub && sub !== 'status' && sub !== 'finalize' && sub !== 'scale' && !(sub === 'binding' && info.resource === 'pods' && info.group === '')) {
       // Other subresources (log, exec, eviction, ...) arrive with later components.
       throw methodNotSupported();

@@ -16,6 +16,6 @@ export async function runKillall(args: string[]): Promise<number> {
   if (positional.length) throw new UsageError(`unexpected argument: ${positional[0]}`);
   const dataDir = (values['data-dir'] as string | undefined) ?? defaultDataDir();
   const r = await killall(dataDir, { log: (m) => process.stderr.write(`kts: ${m}\n`) });
-  console.log(`removed ${r.sandboxes} pod sandbox(es), ${r.unmounted} mount(s)${r.bridgeRemoved ? ', the pod bridge' : ''}`);
+  console.log(`removed ${r.sandboxes} pod sandbox(es), ${r.unmounted} mount(s), ${r.cgroupsRemoved} cgroup(s)${r.bridgeRemoved ? ", the pod bridge" : ""}`);
   return 0;
 }

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, totalmem, uptime } from 'node:os';
 import type { ApiClient } from '../client/types.js';
 import { Informer } from '../client/informer.js';
 import { WorkQueue, runWorkers } from '../client/workqueue.js';
@@ -22,7 +22,8 @@ import { importFolder, provideBusyboxImage, providePauseImage } from '../runtime
 export const BUSYBOX_IMAGE = 'kts.local/busybox:latest';
 import type { ContainerRuntime } from '../runtime/types.js';
 import { parseQuantity } from '../api/validation/quantity.js';
-import { LABEL_CONTAINER_NAME, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from './runtime-config.js';
+import { LABEL_CONTAINER_NAME, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, podCgroupParent } from './runtime-config.js';
+import { StatsProvider, type StatsPod } from './stats.js';
 import { KubeletServer } from './server.js';
 import { StreamHandler } from './streams.js';
 import { ImageManager } from './images.js';
@@ -141,6 +142,7 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
       logPath: (pod, container, previous) => logPathFor(pod, container, previous),
       isRunning: async (pod, container) => (await runningContainerId(pod, container)) !== undefined,
       upgrade: (kind, pod, container, query, req, socket, head) => streams.handle(kind, pod, container, query, req, socket, head),
+      statsSummary: () => statsSummary(),
     },
   });
   let kubeletPort: number;
@@ -353,6 +355,26 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
     }
   }, 10_000);
 
+  // Resource usage from cgroups; read every 10 s as well, so CPU rates are ready when asked for.
+  const stats = new StatsProvider(nodeName, new Date(Date.now() - uptime() * 1000).toISOString());
+  const statsSummary = async () => {
+    const running = await runtime.listContainers({ labelSelector: { 'io.kts.managed': 'true' }, state: 'CONTAINER_RUNNING' });
+    const byPod = new Map<string, StatsPod>();
+    for (const c of running) {
+      const pod = runnablePod(pods.getByName(c.labels[LABEL_POD_NAMESPACE] ?? '', c.labels[LABEL_POD_NAME] ?? '')) ?? statics.get(`${c.labels[LABEL_POD_NAMESPACE]}/${c.labels[LABEL_POD_NAME]}`)?.pod;
+      if (!pod || pod.metadata.uid !== c.labels[LABEL_POD_UID]) continue;
+      let entry = byPod.get(pod.metadata.uid);
+      if (!entry) {
+        const cgroup = podCgroupParent(pod);
+        entry = { name: pod.metadata.name, namespace: pod.metadata.namespace, uid: pod.metadata.uid, startTime: pod.status?.startTime ?? new Date().toISOString(), cgroup, containers: [] };
+        byPod.set(pod.metadata.uid, entry);
+      }
+      entry.containers.push({ name: c.labels[LABEL_CONTAINER_NAME] ?? c.metadata.name, cgroup: `${entry.cgroup}/${c.id}`, startTime: new Date(Math.floor(c.createdAt / 1e6)).toISOString() });
+    }
+    return stats.summary([...byPod.values()]);
+  };
+  const statsTimer = setInterval(() => void statsSummary().catch(() => undefined), 10_000);
+
   const logPathFor = (pod: any, container: string, previous: boolean): string | undefined => {
     const dir = join(workers.podLogDir(pod), container);
     if (!existsSync(dir)) return undefined;
@@ -372,6 +394,7 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
     async stop() {
       clearInterval(pleg);
       clearInterval(staticScan);
+      clearInterval(statsTimer);
       clearInterval(heartbeat);
       clearInterval(rotation);
       await server.close();

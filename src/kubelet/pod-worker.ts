@@ -15,6 +15,7 @@ import { isConflict, isNotFound } from '../client/types.js';
 import type { EventRecorder } from '../controllers/events.js';
 import type { Container, ContainerRuntime, ContainerStatus, PodSandboxConfig } from '../runtime/types.js';
 import { RuntimeError } from '../runtime/types.js';
+import { removeCgroup } from '../runtime/cgroups.js';
 import { buildPodStatus, formatDuration, newerResourceVersion, semanticEqual, type SimContainer, type SimPod } from '../sim/pod-status.js';
 import { hookFailureMessage, runHook } from './lifecycle.js';
 import { mirrorHash, runnablePod } from './static-pods.js';
@@ -609,6 +610,7 @@ export class PodWorkers {
     }
     rec.sandboxId = undefined;
     await tearDownVolumes(this.podDir(rec.uid));
+    for (const qos of ['', 'burstable/', 'besteffort/']) removeCgroup(`/kubepods/${qos}pod${rec.uid}`);
   }
 
   /** Removes sandboxes of pods this kubelet no longer knows (deleted while it was down). */

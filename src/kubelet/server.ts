@@ -1,6 +1,7 @@
 /**
  * The kubelet's own HTTPS API, which the API server proxies to: container
- * logs, exec/attach/port-forward streams, and health. Only clients holding a
+ * logs, exec/attach/port-forward streams, resource usage (/stats/summary)
+ * and health. Only clients holding a
  * certificate from the cluster CA are served.
  */
 import https from 'node:https';
@@ -12,6 +13,8 @@ export interface KubeletBackend {
   pod(namespace: string, name: string): any | undefined;
   logPath(pod: any, container: string, previous: boolean): string | undefined;
   isRunning(pod: any, container: string): Promise<boolean>;
+  /** The Summary API document (`/stats/summary`). */
+  statsSummary?(): Promise<any>;
   /** Handles an upgrade (exec, attach, portForward); returns false when the path is not one. */
   upgrade?(kind: 'exec' | 'attach' | 'portForward', pod: any, container: string, query: URLSearchParams, req: IncomingMessage, socket: Socket, head: Buffer): Promise<void>;
 }
@@ -66,6 +69,11 @@ export class KubeletServer {
     try {
       if (url.pathname === '/healthz') {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+        return;
+      }
+      if (url.pathname.replace(/\/$/, '') === '/stats/summary' && req.method === 'GET' && this.o.backend.statsSummary) {
+        const body = JSON.stringify(await this.o.backend.statsSummary());
+        res.writeHead(200, { 'content-type': 'application/json' }).end(body);
         return;
       }
       if (parts[0] === 'containerLogs' && parts.length === 4 && req.method === 'GET') {

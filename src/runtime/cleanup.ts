@@ -2,13 +2,14 @@
  * `kts killall`: removes every pod sandbox and container the node agent of a
  * data dir created (through CRI, so CNI releases addresses and rules), stops
  * its containerd and leftover shims, unmounts what is still mounted under its
- * folders, and deletes the pod bridge.
+ * folders, deletes the pod bridge and removes empty pod cgroups.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { CriClient } from './cri/client.js';
 import { ContainerdSupervisor, containerdPaths } from './containerd.js';
+import { removeKubepodsCgroups } from './cgroups.js';
 
 const run = promisify(execFile);
 
@@ -16,12 +17,13 @@ export interface KillallReport {
   sandboxes: number;
   unmounted: number;
   bridgeRemoved: boolean;
+  cgroupsRemoved: number;
 }
 
 export async function killall(dataDir: string, opts: { bridge?: string; log?: (m: string) => void } = {}): Promise<KillallReport> {
   const log = opts.log ?? (() => {});
   const paths = containerdPaths(dataDir);
-  const report: KillallReport = { sandboxes: 0, unmounted: 0, bridgeRemoved: false };
+  const report: KillallReport = { sandboxes: 0, unmounted: 0, bridgeRemoved: false, cgroupsRemoved: 0 };
   let supervisor: ContainerdSupervisor | undefined;
   let client = new CriClient(paths.socket, 30_000);
   try {
@@ -62,6 +64,8 @@ export async function killall(dataDir: string, opts: { bridge?: string; log?: (m
     () => run('ip', ['link', 'delete', bridge]).then(() => (report.bridgeRemoved = true)),
     () => undefined,
   ).catch((e) => log(`deleting ${bridge}: ${e.message}`));
+  // Pod cgroups (runc removes only the containers' own); busy ones stay.
+  report.cgroupsRemoved = removeKubepodsCgroups();
   rmSync(paths.state.replace(/\/containerd$/, ''), { recursive: true, force: true });
   return report;
 }

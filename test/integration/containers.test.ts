@@ -312,6 +312,37 @@ spec:
   await kts.k(['delete', 'pod', 'sec', '--grace-period=1', '--wait=false']);
 });
 
+test('the kubelet reports per-pod CPU and memory from cgroups on /stats/summary (through nodes/proxy)', async () => {
+  await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: burn}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: spin
+    image: ${IMAGE}
+    command: [sh, -c, 'while true; do :; done']
+    resources: {limits: {cpu: 200m, memory: 64Mi}}
+`);
+  await kts.k(['wait', '--for=condition=Ready', 'pod/burn', '--timeout=60s']);
+  const nodeName = (await kts.k(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+  const summary = async () => JSON.parse(await kts.k(['get', '--raw', `/api/v1/nodes/${nodeName}/proxy/stats/summary`]));
+  await summary();
+  await new Promise((r) => setTimeout(r, 2000));
+  const s = await summary();
+  assert.equal(s.node.nodeName, nodeName);
+  assert.ok(s.node.memory.workingSetBytes > 0 && s.node.memory.availableBytes > 0);
+  const p = s.pods.find((x: any) => x.podRef.name === 'burn');
+  assert.ok(p, 'burn pod in the summary');
+  assert.equal(p.podRef.uid, (await pod('burn')).metadata.uid);
+  assert.deepEqual(p.containers.map((c: any) => c.name), ['spin']);
+  // Throttled to 200m: the rate is near it, never above it by much.
+  assert.ok(p.cpu.usageNanoCores > 100_000_000 && p.cpu.usageNanoCores < 260_000_000, `usageNanoCores ${p.cpu.usageNanoCores}`);
+  assert.ok(p.containers[0].cpu.usageCoreNanoSeconds > 0);
+  assert.ok(p.memory.workingSetBytes > 0);
+  await kts.k(['delete', 'pod', 'burn', '--wait=false']);
+});
+
 test('static pods: a manifest on disk runs, is mirrored into the API, survives deleting the mirror, follows edits and removal', async () => {
   const nodeName = (await kts.k(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
   const manifest = join(cluster.dataDir, 'agent', 'pod-manifests', 'static-web.yaml');
