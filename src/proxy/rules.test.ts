@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice, Endpoint } from 'kubernetes-types/discovery/v1.js';
-import { generateRules, hashedChain, parseIptablesSave, renderCleanup, renderRestore, usableEndpoints, type NodeInfo } from './rules.js';
+import { chainContents, generateRules, hashedChain, parseIptablesSave, renderCleanup, renderRestore, usableEndpoints, type NodeInfo } from './rules.js';
 
 const NODE: NodeInfo = { nodeName: 'n1' };
 
@@ -212,6 +212,16 @@ describe('renderRestore and renderCleanup', () => {
     assert.ok(lines.includes(':KTS-SVC-OLDOLDOLDOLDOLDO - [0:0]') && lines.includes('-X KTS-SVC-OLDOLDOLDOLDOLDO'));
     assert.ok(!lines.some((l) => l.includes('OTHER') || l.startsWith(':PREROUTING') || l.startsWith(':FORWARD') || l.startsWith('-D') || l.startsWith('-F')));
     assert.equal(lines.filter((l) => l === 'COMMIT').length, 2);
+  });
+
+  it('a partial sync writes only the chains that changed, no jumps, and deletes chains gone since', () => {
+    const before = generateRules([svc('web', {})], [slice('web', [ep('10.42.0.1'), ep('10.42.0.2')])], NODE);
+    const after = generateRules([svc('web', {})], [slice('web', [ep('10.42.0.1'), ep('10.42.0.3')])], NODE);
+    const lines = renderRestore(after, { previous: chainContents(before) }).split('\n');
+    assert.deepEqual(lines.filter((l) => l.startsWith(':')), [`:${SVC} - [0:0]`, `:${sep('10.42.0.3')} - [0:0]`, `:${sep('10.42.0.2')} - [0:0]`]);
+    assert.ok(lines.includes(`-X ${sep('10.42.0.2')}`));
+    assert.ok(!lines.some((l) => l.startsWith('-I ') || l.startsWith('*filter')));
+    assert.equal(renderRestore(after, { previous: chainContents(after) }), '');
   });
 
   it('without a saved state inserts every jump', () => {

@@ -432,39 +432,73 @@ function jumpPresent(saved: SavedTable | undefined, j: JumpRule): boolean {
 }
 
 export interface RenderOptions {
-  /** The current `iptables-save` of the tables (parsed): missing jumps are inserted, stale KTS- chains deleted. Absent: insert every jump. */
+  /**
+   * Full sync: the current `iptables-save` of the tables (parsed). Every
+   * chain is written, missing jumps are inserted, and KTS- chains found here
+   * but no longer used are deleted.
+   */
   saved?: Record<string, SavedTable>;
-  /** Our chains known to exist beyond those in `saved` (for example from the previous sync). */
-  previousChains?: Record<Table, string[]>;
+  /**
+   * What the previous sync wrote (`chainContents` of its rules). Without
+   * `saved` this is a partial sync: only chains whose rules changed are
+   * written (declaring a chain flushes it; the others stay as they are), the
+   * jumps are assumed present, and chains written last time but unused now
+   * are deleted. With `saved`, only its chain list is used, for deletions.
+   */
+  previous?: Map<string, string>;
+}
+
+/** Each chain's rules as one string, keyed `table chain` (for partial syncs). */
+export function chainContents(rules: ProxyRules): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const table of ['filter', 'nat'] as const) {
+    const byChain = new Map<string, string[]>(rules.chains[table].map((c) => [c, []]));
+    for (const r of rules.rules[table]) byChain.get(r.slice(3, r.indexOf(' ', 3)))?.push(r);
+    for (const [c, lines] of byChain) out.set(`${table} ${c}`, lines.join('\n'));
+  }
+  return out;
 }
 
 /**
  * The `iptables-restore --noflush` input: our chains declared (which, with
  * --noflush, creates or flushes just them), the jumps that are missing
  * inserted at the top of the built-in chains, our rules, and chains that
- * are ours but no longer used flushed and deleted.
+ * are ours but no longer used flushed and deleted. Without options: every
+ * chain and every jump.
  */
 export function renderRestore(rules: ProxyRules, opts: RenderOptions = {}): string {
+  const partial = !opts.saved && !!opts.previous;
+  const contents = partial ? chainContents(rules) : undefined;
   const lines: string[] = [];
   for (const table of ['filter', 'nat'] as const) {
     const current = new Set(rules.chains[table]);
     const stale = new Set<string>();
-    for (const ch of [...(opts.saved?.[table]?.chains ?? []), ...(opts.previousChains?.[table] ?? [])]) {
-      if (ch.startsWith(CHAIN_PREFIX) && !current.has(ch)) stale.add(ch);
-    }
+    const known = [...(opts.saved?.[table]?.chains ?? [])];
+    for (const k of opts.previous?.keys() ?? []) if (k.startsWith(`${table} `)) known.push(k.slice(table.length + 1));
+    for (const ch of known) if (ch.startsWith(CHAIN_PREFIX) && !current.has(ch)) stale.add(ch);
+    const write = partial
+      ? new Set(rules.chains[table].filter((c) => opts.previous!.get(`${table} ${c}`) !== contents!.get(`${table} ${c}`)))
+      : current;
+    if (write.size === 0 && stale.size === 0 && partial) continue;
     lines.push(`*${table}`);
-    for (const ch of rules.chains[table]) lines.push(`:${ch} - [0:0]`);
+    for (const ch of rules.chains[table]) if (write.has(ch)) lines.push(`:${ch} - [0:0]`);
     for (const ch of stale) lines.push(`:${ch} - [0:0]`);
-    for (const j of rules.jumps) {
-      if (j.table !== table) continue;
-      if (opts.saved && jumpPresent(opts.saved[table], j)) continue;
-      lines.push(`-I ${j.chain} 1 ${j.matches} -j ${j.target}`);
+    if (!partial) {
+      for (const j of rules.jumps) {
+        if (j.table !== table) continue;
+        if (opts.saved && jumpPresent(opts.saved[table], j)) continue;
+        lines.push(`-I ${j.chain} 1 ${j.matches} -j ${j.target}`);
+      }
     }
-    lines.push(...rules.rules[table]);
+    if (partial) {
+      for (const r of rules.rules[table]) if (write.has(r.slice(3, r.indexOf(' ', 3)))) lines.push(r);
+    } else {
+      lines.push(...rules.rules[table]);
+    }
     for (const ch of stale) lines.push(`-X ${ch}`);
     lines.push('COMMIT');
   }
-  return lines.join('\n') + '\n';
+  return lines.length ? lines.join('\n') + '\n' : '';
 }
 
 /**
