@@ -16,6 +16,11 @@ import { startScheduler } from '../scheduler/index.js';
 import { startSimulatedNodes } from '../sim/index.js';
 import { startKubelet, type RunningKubelet } from '../kubelet/kubelet.js';
 import { defaultNodeName, detectNodeIP } from '../kubelet/node.js';
+import { startServiceProxy } from '../proxy/proxier.js';
+import { startServiceLB } from '../proxy/service-lb.js';
+
+/** Pod addresses of every node (each node's pod CIDR is a /24 of it). */
+const CLUSTER_CIDR = '10.42.0.0/16';
 import { hostname } from 'node:os';
 import type { ServerConfig } from './config.js';
 
@@ -124,6 +129,26 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
     }
     stops.push(() => kubelet.stop());
     progress(`node ${nodeName} registered (runtime ${kubelet.runtimeEndpoint}) [${since()}]`);
+
+    // The node's service proxy: iptables rules for ClusterIP, NodePort and LoadBalancer addresses, removed at stop.
+    if (!cfg.disable.includes('proxy')) {
+      const proxy = await startServiceProxy(new InProcessClient(api, { name: 'system:kube-proxy', groups: ['system:authenticated'] }), {
+        nodeName,
+        clusterCIDR: CLUSTER_CIDR,
+        setSysctls: true,
+        // As kube-proxy's iptables mode: NodePorts answer on 127.0.0.1 too.
+        localhostNodePorts: true,
+        onError: (e) => progress(`proxy: ${e instanceof Error ? e.message : String(e)}`),
+      });
+      // Stops run in reverse: the rules go before the kubelet stops.
+      stops.push(() => proxy.stop());
+      progress(`service proxy started [${since()}]`);
+    }
+    // ServiceLB: LoadBalancer Services get the nodes' addresses, which the proxy serves.
+    if (!cfg.disable.includes('servicelb')) {
+      const lb = await startServiceLB(new InProcessClient(api, { name: 'system:service-lb', groups: ['system:authenticated'] }));
+      stops.push(() => lb.stop());
+    }
   }
 
   let stopped = false;

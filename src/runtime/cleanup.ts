@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { CriClient } from './cri/client.js';
 import { ContainerdSupervisor, containerdPaths } from './containerd.js';
 import { removeKubepodsCgroups } from './cgroups.js';
+import { Iptables } from '../proxy/iptables.js';
 
 const run = promisify(execFile);
 
@@ -64,6 +65,8 @@ export async function killall(dataDir: string, opts: { bridge?: string; log?: (m
     () => run('ip', ['link', 'delete', bridge]).then(() => (report.bridgeRemoved = true)),
     () => undefined,
   ).catch((e) => log(`deleting ${bridge}: ${e.message}`));
+  // The service proxy's KTS-* chains, if a killed kts left them.
+  await new Iptables().cleanup().catch((e) => log(`removing service rules: ${e.message}`));
   // Pod cgroups (runc removes only the containers' own); busy ones stay.
   report.cgroupsRemoved = removeKubepodsCgroups();
   rmSync(paths.state.replace(/\/containerd$/, ''), { recursive: true, force: true });

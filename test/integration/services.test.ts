@@ -1,0 +1,138 @@
+// Services with real pods: the service proxy's rules carry ClusterIP traffic
+// from pods and from the node, NodePort and LoadBalancer traffic from the
+// host (loopback and the node's own address), spread across ready endpoints.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { eventually, type KtsProcess } from './harness.js';
+import { BUSYBOX, startAgentCluster, type AgentCluster } from './agent-harness.js';
+
+let cluster: AgentCluster;
+let kts: KtsProcess;
+
+before(async () => {
+  cluster = await startAgentCluster();
+  kts = cluster.kts;
+  await kts.k(
+    ['apply', '-f', '-'],
+    `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: web
+        image: ${BUSYBOX}
+        command: [sh, -c, 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www']
+        ports: [{name: http, containerPort: 8080}]
+        readinessProbe: {exec: {command: [sh, -c, 'test ! -e /tmp/unready']}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: ${BUSYBOX}
+    command: [sleep, '100000']
+`,
+  );
+  await kts.k(['rollout', 'status', 'deployment/web', '--timeout=90s']);
+  await kts.k(['wait', '--for=condition=Ready', 'pod/client', '--timeout=60s']);
+});
+
+after(async () => {
+  await cluster?.destroy();
+});
+
+async function podNames(): Promise<string[]> {
+  return (await kts.k(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].metadata.name}'])).split(' ').filter(Boolean).sort();
+}
+
+/** Fetches `url` from inside the client pod `n` times; returns the bodies. */
+async function fetchFromPod(url: string, n: number): Promise<string[]> {
+  const out = await kts.k(['exec', 'client', '--', 'sh', '-c', `for i in $(seq ${n}); do wget -qO- ${url} || echo FAIL; done`]);
+  return out.trim().split('\n');
+}
+
+test('ClusterIP: pods reach the Service and every ready endpoint answers', async () => {
+  await kts.k(['expose', 'deployment', 'web', '--port', '80', '--target-port', 'http']);
+  const ip = (await kts.k(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+  assert.match(ip, /^10\.43\.\d+\.\d+$/);
+  const names = await podNames();
+  const bodies = await eventually('service answers', async () => {
+    const b = await fetchFromPod(`http://${ip}/`, 1);
+    return b[0] !== 'FAIL' ? b : undefined;
+  });
+  assert.ok(names.includes(bodies[0]));
+  const seen = new Set(await fetchFromPod(`http://${ip}/`, 45));
+  assert.deepEqual([...seen].sort(), names, 'all three endpoints served, nothing failed');
+  // From the node too.
+  const res = await fetch(`http://${ip}/`, { signal: AbortSignal.timeout(2000) });
+  assert.ok(names.includes((await res.text()).trim()));
+});
+
+test('an endpoint that turns unready stops receiving traffic', async () => {
+  const ip = (await kts.k(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+  const [victim] = await podNames();
+  await kts.k(['exec', victim, '--', 'touch', '/tmp/unready']);
+  await eventually('endpoint removed', async () => {
+    const eps = await kts.k(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'jsonpath={.items[*].endpoints[?(@.conditions.ready==true)].targetRef.name}']);
+    return eps.includes(victim) ? undefined : true;
+  });
+  await new Promise((r) => setTimeout(r, 1000)); // the proxy's sync
+  const seen = new Set(await fetchFromPod(`http://${ip}/`, 30));
+  assert.ok(!seen.has(victim), `${victim} still served`);
+  assert.ok(!seen.has('FAIL'));
+  assert.equal(seen.size, 2);
+  await kts.k(['exec', victim, '--', 'rm', '/tmp/unready']);
+});
+
+test('NodePort answers on 127.0.0.1 and on the node address', async () => {
+  await kts.k(['expose', 'deployment', 'web', '--name', 'web-np', '--type', 'NodePort', '--port', '80', '--target-port', 'http']);
+  const port = Number(await kts.k(['get', 'service', 'web-np', '-o', 'jsonpath={.spec.ports[0].nodePort}']));
+  assert.ok(port >= 30000 && port <= 32767);
+  const nodeIP = (await kts.k(['get', 'nodes', '-o', 'jsonpath={.items[0].status.addresses[?(@.type=="InternalIP")].address}'])).trim();
+  const names = await podNames();
+  for (const host of ['127.0.0.1', nodeIP]) {
+    const body = await eventually(`NodePort on ${host}`, async () => {
+      const res = await fetch(`http://${host}:${port}/`, { signal: AbortSignal.timeout(2000) });
+      return (await res.text()).trim();
+    });
+    assert.ok(names.includes(body), `${body} from ${host}`);
+  }
+});
+
+test('LoadBalancer: ServiceLB publishes the node address and serves the port there', async () => {
+  await kts.k(['expose', 'deployment', 'web', '--name', 'web-lb', '--type', 'LoadBalancer', '--port', '8081', '--target-port', 'http']);
+  const nodeIP = (await kts.k(['get', 'nodes', '-o', 'jsonpath={.items[0].status.addresses[?(@.type=="InternalIP")].address}'])).trim();
+  const ingress = await eventually('load balancer ingress', async () => {
+    const v = (await kts.k(['get', 'service', 'web-lb', '-o', 'jsonpath={.status.loadBalancer.ingress[*].ip}'])).trim();
+    return v || undefined;
+  });
+  assert.equal(ingress, nodeIP);
+  assert.match(await kts.k(['get', 'service', 'web-lb']), new RegExp(`web-lb\\s+LoadBalancer\\s+\\S+\\s+${nodeIP.replace(/\./g, '\\.')}\\s+8081:\\d+/TCP`));
+  const names = await podNames();
+  const body = await eventually('LB port answers', async () => {
+    const res = await fetch(`http://${nodeIP}:8081/`, { signal: AbortSignal.timeout(2000) });
+    return (await res.text()).trim();
+  });
+  assert.ok(names.includes(body));
+});
+
+test('a Service without endpoints refuses connections at once', async () => {
+  await kts.k(['create', 'service', 'clusterip', 'nobody', '--tcp', '80:80']);
+  const ip = (await kts.k(['get', 'service', 'nobody', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+  await new Promise((r) => setTimeout(r, 1000));
+  const t0 = Date.now();
+  const r = await kts.kubectl(['exec', 'client', '--', 'wget', '-qO-', `http://${ip}/`]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /Connection refused/);
+  assert.ok(Date.now() - t0 < 4000, 'refused, not timed out');
+});
