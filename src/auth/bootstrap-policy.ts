@@ -118,10 +118,12 @@ const schedulerRules: PolicyRule[] = [
  * kts runs every controller in one identity (upstream gives each its own
  * ServiceAccount). The garbage collector and the namespace controller touch
  * every resource, so this role reads and writes all of them; it holds no
- * escalate, bind or impersonate.
+ * bind or impersonate, and escalate only on ClusterRoles (for aggregation).
  */
 const controllerManagerRules: PolicyRule[] = [
   rule([...READ, ...WRITE], ['*'], ['*']),
+  // ClusterRole aggregation writes rules this identity does not hold itself.
+  rule(['escalate'], ['rbac.authorization.k8s.io'], ['clusterroles']),
   rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
   rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
 ];
