@@ -30,6 +30,7 @@ import { AlwaysAllow, RbacAuthorizer, type Authorizer } from '../auth/rbac.js';
 import { impersonate, type ImpersonationRequest } from '../auth/impersonation.js';
 import { isReviewResource, review, ReviewInvalid } from '../auth/reviews.js';
 import type { Attributes } from '../auth/rules.js';
+import { checkEscalation, type RoleLookup } from '../auth/escalation.js';
 import { forbiddenFor, nonResourceAttributes, rbacSource, reconcileBootstrapPolicy, resourceAttributes } from './authorization.js';
 import { kubeletGet, kubeletLocation, relayUpgrade, requireHost, resolveContainer, type KubeletClientTLS, type KubeletLocation } from './kubelet-proxy.js';
 
@@ -129,6 +130,8 @@ export class ApiServer {
   private ready = false;
   private readonly authorizationMode: 'RBAC' | 'AlwaysAllow';
   authorizer: Authorizer = new AlwaysAllow();
+  /** Set in RBAC mode: writes of roles and bindings are checked for escalation. */
+  private roleLookup: RoleLookup | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: ApiServerOptions) {
@@ -253,7 +256,14 @@ export class ApiServer {
     await this.ensureKubernetesService();
     await this.ensureSystemPriorityClasses();
     if (this.authorizationMode === 'RBAC') {
-      this.authorizer = new RbacAuthorizer(rbacSource(this.registry, (i) => this.cacheFor(i)));
+      const source = rbacSource(this.registry, (i) => this.cacheFor(i));
+      this.authorizer = new RbacAuthorizer(source);
+      this.roleLookup = {
+        roleRules: (kind, ns, name) => {
+          const role = kind === 'Role' ? source.role(ns, name) : kind === 'ClusterRole' ? source.clusterRole(name) : undefined;
+          return role ? (role.rules ?? []) : undefined;
+        },
+      };
       await reconcileBootstrapPolicy(this.registry, (i) => this.cacheFor(i), (i) => this.rest(i));
     }
     await this.crds.start();
@@ -556,6 +566,14 @@ export class ApiServer {
       result = await this.scale(info, verb, ns, name, req);
       return this.respond(info, result, shape, q);
     }
+    // Roles and bindings may only grant what the writer holds (or may escalate/bind).
+    const guard = <T>(obj: T): T => {
+      if (this.roleLookup && info.group === 'rbac.authorization.k8s.io' && !sub) {
+        const why = checkEscalation(this.authorizer, this.roleLookup, req.user!, info.resource, ns, obj);
+        if (why) throw forbidden(info.group, info.resource, (obj as any)?.metadata?.name ?? name, why);
+      }
+      return obj;
+    };
     switch (verb) {
       case 'get':
         result = rest.get(ns, name);
@@ -568,13 +586,18 @@ export class ApiServer {
         break;
       case 'create':
         if (name) throw methodNotSupported();
-        result = await rest.create(ns, body('CreateOptions'), wo('CreateOptions'));
+        result = await rest.create(ns, guard(body('CreateOptions')), wo('CreateOptions'));
         break;
       case 'update':
-        result = await rest.update(ns, name, body('UpdateOptions'), sub, wo('UpdateOptions'));
+        result = await rest.update(ns, name, guard(body('UpdateOptions')), sub, wo('UpdateOptions'));
         break;
       case 'patch':
         if (!req.body || req.body.length === 0) throw badRequest('the request body is empty');
+        if (this.roleLookup && info.group === 'rbac.authorization.k8s.io' && !req.user!.groups.includes('system:masters')) {
+          // The patched object is only known after patching: dry-run it, check, then write.
+          const dry = await rest.patch(ns, name, req.body, req.headers.contentType ?? '', sub, { ...wo('PatchOptions'), dryRun: true });
+          if (dry.type === 'object') guard(dry.obj);
+        }
         result = await rest.patch(ns, name, req.body, req.headers.contentType ?? '', sub, wo('PatchOptions'));
         break;
       case 'delete': {

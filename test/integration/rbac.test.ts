@@ -163,3 +163,28 @@ test('kubectl describe of RBAC objects', async () => {
   const cr = await kts.k(['describe', 'clusterrole', 'system:basic-user']);
   assert.match(cr, /selfsubjectreviews\.authentication\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]/);
 });
+
+test('escalation: jane may only grant what she holds', async () => {
+  await kts.k(['create', 'role', 'rbac-writer', '--verb=get,create,update,patch', '--resource=roles,rolebindings']);
+  await kts.k(['create', 'rolebinding', 'jane-writes-rbac', '--role=rbac-writer', '--user=jane']);
+  await eventually('jane can create roles', async () => ((await kts.kubectl(['auth', 'can-i', 'create', 'roles', '--as', 'jane'])).code === 0 ? true : undefined), 10_000);
+  await kts.k(['--as', 'jane', 'create', 'role', 'cm-getter', '--verb=get', '--resource=configmaps']);
+  const sneaky = await kts.kubectl(['--as', 'jane', 'create', 'role', 'sneaky', '--verb=get', '--resource=secrets']);
+  assert.equal(sneaky.code, 1);
+  assert.equal(
+    sneaky.stderr.trim(),
+    'Error from server (Forbidden): roles.rbac.authorization.k8s.io "sneaky" is forbidden: user "jane" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["secrets"], Verbs:["get"]}',
+  );
+  // Widening her own role through a patch is refused too.
+  const patch = await kts.kubectl(['--as', 'jane', 'patch', 'role', 'cm-getter', '--type=json', '-p', '[{"op":"add","path":"/rules/0/verbs/-","value":"delete"}]']);
+  assert.match(patch.stderr, /roles.rbac.authorization.k8s.io "cm-getter" is forbidden: user "jane" .* attempting to grant RBAC permissions not currently held:\n\{APIGroups:\[""\], Resources:\["configmaps"\], Verbs:\["delete"\]\}/);
+  // Binding: to a role she holds, yes; to admin, no.
+  await kts.k(['--as', 'jane', 'create', 'rolebinding', 'kim-reads', '--role=cm-reader', '--user=kim']);
+  const admin = await kts.kubectl(['--as', 'jane', 'create', 'rolebinding', 'kim-admin', '--clusterrole=admin', '--user=kim']);
+  assert.equal(admin.code, 1);
+  assert.match(admin.stderr, /^error: failed to create rolebinding: rolebindings.rbac.authorization.k8s.io "kim-admin" is forbidden: user "jane" \(groups=\["system:authenticated"\]\) is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\[""\], Resources:\["serviceaccounts"\], Verbs:\["impersonate"\]\}\n/);
+  // With bind on admin, the binding is allowed.
+  await kts.k(['create', 'role', 'bind-admin', '--verb=bind', '--resource=clusterroles', '--resource-name=admin']);
+  await kts.k(['create', 'rolebinding', 'jane-binds-admin', '--role=bind-admin', '--user=jane']);
+  await eventually('jane can bind admin', async () => ((await kts.kubectl(['--as', 'jane', 'create', 'rolebinding', 'kim-admin', '--clusterrole=admin', '--user=kim'])).code === 0 ? true : undefined), 10_000);
+});
