@@ -87,6 +87,8 @@ export const GROUP_VERSIONS: Array<{ group: string; versions: string[] }> = [
   { group: '', versions: ['v1'] },
   { group: 'apps', versions: ['v1'] },
   { group: 'events.k8s.io', versions: ['v1'] },
+  { group: 'authentication.k8s.io', versions: ['v1'] },
+  { group: 'authorization.k8s.io', versions: ['v1'] },
   { group: 'autoscaling', versions: ['v2', 'v1'] },
   { group: 'batch', versions: ['v1'] },
   { group: 'certificates.k8s.io', versions: ['v1'] },
@@ -196,6 +198,13 @@ export const BUILTIN_RESOURCES: ResourceInfo[] = [
 
   make('batch', 'v1', { resource: 'cronjobs', kind: 'CronJob', namespaced: true, shortNames: ['cj'], categories: ['all'], status: true, generation: true }),
   make('batch', 'v1', { resource: 'jobs', kind: 'Job', namespaced: true, categories: ['all'], status: true, generation: true }),
+
+  // Create-only reviews, answered and never stored.
+  make('authentication.k8s.io', 'v1', { resource: 'selfsubjectreviews', kind: 'SelfSubjectReview', namespaced: false, verbs: ['create'] }),
+  make('authorization.k8s.io', 'v1', { resource: 'localsubjectaccessreviews', kind: 'LocalSubjectAccessReview', namespaced: true, verbs: ['create'] }),
+  make('authorization.k8s.io', 'v1', { resource: 'selfsubjectaccessreviews', kind: 'SelfSubjectAccessReview', namespaced: false, verbs: ['create'] }),
+  make('authorization.k8s.io', 'v1', { resource: 'selfsubjectrulesreviews', kind: 'SelfSubjectRulesReview', namespaced: false, verbs: ['create'] }),
+  make('authorization.k8s.io', 'v1', { resource: 'subjectaccessreviews', kind: 'SubjectAccessReview', namespaced: false, verbs: ['create'] }),
 
   make('certificates.k8s.io', 'v1', {
     resource: 'certificatesigningrequests',

@@ -11,7 +11,7 @@ import type { Store } from '../storage/types.js';
 import { StoreError } from '../storage/types.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { decodeBody, negotiate, requireObject, type ResponseShape } from './codec.js';
-import { ApiError, internalError, methodNotSupported, resourceNotFound, unauthorized, badRequest, notAcceptable, forbidden } from './errors.js';
+import { ApiError, internalError, methodNotSupported, resourceNotFound, unauthorized, badRequest, notAcceptable, forbidden, invalid } from './errors.js';
 import YAML from 'yaml';
 import { parseRequestInfo, type ResourceRequest } from './request-info.js';
 import { ResourceRest, writeOptions, type RestResult, type WatchSink } from './rest.js';
@@ -26,19 +26,26 @@ import type { ResourceHooks } from './rest.js';
 import { CustomResourceManager } from './crds.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { AlwaysAllow, RbacAuthorizer, type Authorizer } from '../auth/rbac.js';
+import { impersonate, type ImpersonationRequest } from '../auth/impersonation.js';
+import { isReviewResource, review, ReviewInvalid } from '../auth/reviews.js';
+import type { Attributes } from '../auth/rules.js';
+import { checkEscalation, type RoleLookup } from '../auth/escalation.js';
+import { forbiddenFor, nonResourceAttributes, rbacSource, reconcileBootstrapPolicy, resourceAttributes } from './authorization.js';
 import { kubeletGet, kubeletLocation, relayUpgrade, requireHost, resolveContainer, type KubeletClientTLS, type KubeletLocation } from './kubelet-proxy.js';
 
 export interface UserInfo {
   name: string;
   groups: string[];
   uid?: string;
+  extra?: Record<string, string[]>;
 }
 
 export interface ApiRequest {
   method: string;
   path: string;
   query: URLSearchParams;
-  headers: { accept?: string; contentType?: string; userAgent?: string };
+  headers: { accept?: string; contentType?: string; userAgent?: string; impersonate?: ImpersonationRequest };
   body?: Buffer;
   /** Authenticated user; undefined for anonymous requests. */
   user?: UserInfo;
@@ -62,6 +69,8 @@ export interface ApiServerOptions {
   registry?: ResourceRegistry;
   /** Service ClusterIP range (default 10.43.0.0/16). */
   serviceCIDR?: string;
+  /** RBAC (what `kts server` runs) or AlwaysAllow (the default, for tests of other stages). */
+  authorization?: 'RBAC' | 'AlwaysAllow';
 }
 
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz', '/version/']);
@@ -119,12 +128,17 @@ export class ApiServer {
     },
   };
   private ready = false;
+  private readonly authorizationMode: 'RBAC' | 'AlwaysAllow';
+  authorizer: Authorizer = new AlwaysAllow();
+  /** Set in RBAC mode: writes of roles and bindings are checked for escalation. */
+  private roleLookup: RoleLookup | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: ApiServerOptions) {
     this.store = opts.store;
     this.registry = opts.registry ?? new ResourceRegistry();
     this.serverAddress = opts.serverAddress ?? '127.0.0.1:6443';
+    this.authorizationMode = opts.authorization ?? 'AlwaysAllow';
     this.openapi = new OpenAPIv3(this.registry);
     this.services = newServiceAllocation(opts.serviceCIDR);
     this.serviceHooks = serviceHooks(this.services);
@@ -226,12 +240,14 @@ export class ApiServer {
    * to the pod's kubelet. Returns an error response when the request cannot
    * be relayed; undefined once the relay took over the socket.
    */
-  async podStream(req: { method: string; path: string; query: URLSearchParams; user?: UserInfo; raw: IncomingMessage }, socket: Duplex, head: Buffer): Promise<ApiResponse | undefined> {
+  async podStream(req: { method: string; path: string; query: URLSearchParams; user?: UserInfo; impersonate?: ImpersonationRequest; raw: IncomingMessage }, socket: Duplex, head: Buffer): Promise<ApiResponse | undefined> {
     try {
       if (!req.user) throw unauthorized();
       const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach|portforward)$/.exec(req.path);
       if (!m) throw resourceNotFound();
       const [, ns, name, sub] = m;
+      const user = this.effectiveUser(req.user, req.impersonate);
+      this.authorize(user, { resourceRequest: true, verb: 'create', group: '', resource: 'pods', subresource: sub, namespace: decodeURIComponent(ns), name: decodeURIComponent(name) });
       const pod = this.objectOf('', 'v1', 'pods', decodeURIComponent(ns), decodeURIComponent(name));
       const { loc, tls } = this.kubeletFor(pod);
       let path: string;
@@ -258,6 +274,17 @@ export class ApiServer {
     await this.ensureSystemNamespaces();
     await this.ensureKubernetesService();
     await this.ensureSystemPriorityClasses();
+    if (this.authorizationMode === 'RBAC') {
+      const source = rbacSource(this.registry, (i) => this.cacheFor(i));
+      this.authorizer = new RbacAuthorizer(source);
+      this.roleLookup = {
+        roleRules: (kind, ns, name) => {
+          const role = kind === 'Role' ? source.role(ns, name) : kind === 'ClusterRole' ? source.clusterRole(name) : undefined;
+          return role ? (role.rules ?? []) : undefined;
+        },
+      };
+      await reconcileBootstrapPolicy(this.registry, (i) => this.cacheFor(i), (i) => this.rest(i));
+    }
     await this.crds.start();
     this.startCompaction();
     this.ready = true;
@@ -412,6 +439,12 @@ export class ApiServer {
     if (!req.user && !PUBLIC_PATHS.has(path)) {
       throw unauthorized();
     }
+    const ri = parseRequestInfo(req.method, path, req.query);
+    if (req.user) {
+      const user = this.effectiveUser(req.user, req.headers.impersonate);
+      this.authorize(user, ri.type === 'resource' ? resourceAttributes(ri) : nonResourceAttributes(req.method, path));
+      if (user !== req.user) req = { ...req, user };
+    }
     if (path === '/openapi/v2') {
       if (req.method !== 'GET') throw methodNotSupported();
       const d = (this.openapiV2 ??= new OpenAPIv2(this.registry)).forAccept(req.headers.accept);
@@ -424,7 +457,6 @@ export class ApiServer {
       if (!doc) throw resourceNotFound();
       return { status: 200, contentType: 'application/json', body: doc.body };
     }
-    const ri = parseRequestInfo(req.method, path, req.query);
     if (ri.type === 'other') {
       throw resourceNotFound();
     }
@@ -433,6 +465,19 @@ export class ApiServer {
       return this.discovery(ri.path, ri.group, ri.version, req.headers.accept);
     }
     return this.resource(ri, req, warnings);
+  }
+
+  /** The user a request runs as: the authenticated one, or whom it impersonates if allowed to. */
+  private effectiveUser(user: UserInfo, imp: ImpersonationRequest | undefined): UserInfo {
+    if (!imp) return user;
+    const r = impersonate(user, imp, this.authorizer);
+    if ('badRequest' in r) throw badRequest(r.badRequest);
+    if ('denied' in r) throw forbiddenFor(user.name, r.denied);
+    return r.user;
+  }
+
+  private authorize(user: UserInfo, a: Attributes): void {
+    if (!this.authorizer.authorize(user, a).allowed) throw forbiddenFor(user.name, a);
   }
 
   private health(path: string, query: URLSearchParams): ApiResponse {
@@ -492,6 +537,16 @@ export class ApiServer {
     if (!name && (verb === 'update' || verb === 'patch' || (verb === 'get' && sub))) throw methodNotSupported();
     const allowed = sub ? info.subresources.find((s) => s.name === sub)!.verbs : info.verbs;
     if (!allowed.includes(verb)) throw methodNotSupported();
+    if (verb === 'create' && !sub && isReviewResource(info.group, info.resource)) {
+      const obj = requireObject(decodeBody(req.body ?? Buffer.alloc(0), req.headers.contentType));
+      try {
+        return json(201, review(info.resource, obj, req.user!, ns, this.authorizer));
+      } catch (e) {
+        if (!(e instanceof ReviewInvalid)) throw e;
+        const what = `${e.kind}.${info.group} "${obj.metadata?.name ?? ''}" is invalid: ${e.message}`;
+        throw invalid(info.group, e.kind, obj.metadata?.name ?? '', what, e.causes);
+      }
+    }
     if (sub === 'log' && info.resource === 'pods' && info.group === '' && verb === 'get') return this.podLog(ns, name, req.query);
     if (sub === 'proxy' && info.resource === 'nodes' && info.group === '' && verb === 'get') return this.nodeProxy(name, req);
     if (sub && sub !== 'status' && sub !== 'finalize' && sub !== 'scale' && !(sub === 'binding' && info.resource === 'pods' && info.group === '')) {
@@ -531,6 +586,14 @@ export class ApiServer {
       result = await this.scale(info, verb, ns, name, req);
       return this.respond(info, result, shape, q);
     }
+    // Roles and bindings may only grant what the writer holds (or may escalate/bind).
+    const guard = <T>(obj: T): T => {
+      if (this.roleLookup && info.group === 'rbac.authorization.k8s.io' && !sub) {
+        const why = checkEscalation(this.authorizer, this.roleLookup, req.user!, info.resource, ns, obj);
+        if (why) throw forbidden(info.group, info.resource, (obj as any)?.metadata?.name ?? name, why);
+      }
+      return obj;
+    };
     switch (verb) {
       case 'get':
         result = rest.get(ns, name);
@@ -543,13 +606,18 @@ export class ApiServer {
         break;
       case 'create':
         if (name) throw methodNotSupported();
-        result = await rest.create(ns, body('CreateOptions'), wo('CreateOptions'));
+        result = await rest.create(ns, guard(body('CreateOptions')), wo('CreateOptions'));
         break;
       case 'update':
-        result = await rest.update(ns, name, body('UpdateOptions'), sub, wo('UpdateOptions'));
+        result = await rest.update(ns, name, guard(body('UpdateOptions')), sub, wo('UpdateOptions'));
         break;
       case 'patch':
         if (!req.body || req.body.length === 0) throw badRequest('the request body is empty');
+        if (this.roleLookup && info.group === 'rbac.authorization.k8s.io' && !req.user!.groups.includes('system:masters')) {
+          // The patched object is only known after patching: dry-run it, check, then write.
+          const dry = await rest.patch(ns, name, req.body, req.headers.contentType ?? '', sub, { ...wo('PatchOptions'), dryRun: true });
+          if (dry.type === 'object') guard(dry.obj);
+        }
         result = await rest.patch(ns, name, req.body, req.headers.contentType ?? '', sub, wo('PatchOptions'));
         break;
       case 'delete': {
@@ -602,7 +670,6 @@ export class ApiServer {
       rv = p.metadata?.resourceVersion;
     } else throw methodNotSupported();
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-      const { invalid } = await import('./errors.js');
       throw invalid('autoscaling', 'Scale', name, `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${replicas}: must be greater than or equal to 0`, [
         { reason: 'FieldValueInvalid', message: `Invalid value: ${replicas}: must be greater than or equal to 0`, field: 'spec.replicas' },
       ]);

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { ApiResponse, ApiServer, UserInfo } from './api-server.js';
 import { MAX_BODY_BYTES } from './codec.js';
 import { tooLarge } from './errors.js';
+import { impersonationFromHeaders } from '../auth/impersonation.js';
 
 export interface HttpServerOptions {
   api: ApiServer;
@@ -105,7 +106,7 @@ export class HttpServer {
     const user = cachedUser(req.socket as TLSSocket);
     let result: ApiResponse | undefined;
     try {
-      result = await this.opts.api.podStream({ method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.searchParams, user, raw: req }, socket, head);
+      result = await this.opts.api.podStream({ method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.searchParams, user, impersonate: impersonationFromHeaders(req.headers), raw: req }, socket, head);
     } catch (e) {
       result = { status: 500, contentType: 'application/json', body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: String(e), reason: 'InternalError', code: 500 }) };
     }
@@ -160,6 +161,7 @@ export class HttpServer {
           accept: header(req, 'accept'),
           contentType: header(req, 'content-type'),
           userAgent: header(req, 'user-agent'),
+          impersonate: impersonationFromHeaders(req.headers),
         },
         body,
         user,

@@ -47,7 +47,7 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
   const pki = await ensureClusterPKI(cfg.dataDir, { extraSANs: sans });
   progress(`certificates ready in ${pki.dir} [${since()}]`);
 
-  const api = new ApiServer({ store });
+  const api = new ApiServer({ store, authorization: 'RBAC' });
   await api.start();
   progress(`API server storage and watch caches ready [${since()}]`);
 
