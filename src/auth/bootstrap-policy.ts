@@ -144,6 +144,21 @@ export function bootstrapClusterRoles(): ClusterRole[] {
     clusterRole('system:node', nodeRules),
     clusterRole('system:kube-scheduler', schedulerRules),
     clusterRole('system:kube-controller-manager', controllerManagerRules),
+    clusterRole('system:node-proxier', [
+      rule(READ, [''], ['services', 'endpoints', 'nodes']),
+      rule(READ, ['discovery.k8s.io'], ['endpointslices']),
+      rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
+    ]),
+    // kts's own: ServiceLB (LoadBalancer addresses) and the cluster DNS server.
+    clusterRole('system:kts:service-lb', [
+      rule(READ, [''], ['services', 'nodes']),
+      rule(['patch', 'update'], [''], ['services/status']),
+      rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
+    ]),
+    clusterRole('system:kts:dns', [
+      rule(READ, [''], ['services', 'endpoints', 'pods', 'namespaces']),
+      rule(READ, ['discovery.k8s.io'], ['endpointslices']),
+    ]),
   ];
 }
 
@@ -160,5 +175,8 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     binding('system:node', 'system:node', [{ kind: 'Group', name: 'system:nodes' }]),
     binding('system:kube-scheduler', 'system:kube-scheduler', [{ kind: 'User', name: 'system:kube-scheduler' }]),
     binding('system:kube-controller-manager', 'system:kube-controller-manager', [{ kind: 'User', name: 'system:kube-controller-manager' }]),
+    binding('system:node-proxier', 'system:node-proxier', [{ kind: 'User', name: 'system:kube-proxy' }]),
+    binding('system:kts:service-lb', 'system:kts:service-lb', [{ kind: 'User', name: 'system:kts:service-lb' }]),
+    binding('system:kts:dns', 'system:kts:dns', [{ kind: 'User', name: 'system:kts:dns' }]),
   ];
 }

@@ -146,7 +146,7 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
     }
     // ServiceLB: LoadBalancer Services get the nodes' addresses, which the proxy serves.
     if (!cfg.disable.includes('servicelb')) {
-      const lb = await startServiceLB(new InProcessClient(api, { name: 'system:service-lb', groups: ['system:authenticated'] }));
+      const lb = await startServiceLB(new InProcessClient(api, { name: 'system:kts:service-lb', groups: ['system:authenticated'] }));
       stops.push(() => lb.stop());
     }
   }
