@@ -24,6 +24,7 @@ import type { ContainerRuntime } from '../runtime/types.js';
 import { parseQuantity } from '../api/validation/quantity.js';
 import { LABEL_CONTAINER_NAME, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, podCgroupParent } from './runtime-config.js';
 import { StatsProvider, type StatsPod } from './stats.js';
+import { hostResolvConf, podDnsConfig } from './dns-config.js';
 import { KubeletServer } from './server.js';
 import { StreamHandler } from './streams.js';
 import { ImageManager } from './images.js';
@@ -55,6 +56,10 @@ export interface KubeletConfig {
   /** Log rotation: size and files kept per container (default 10 MiB, 5). */
   containerLogMaxBytes?: number;
   containerLogMaxFiles?: number;
+  /** Cluster DNS Service address(es) for pods' resolv.conf (none: pods use the node's resolvers). */
+  clusterDNS?: string[];
+  /** Cluster domain (default cluster.local). */
+  clusterDomain?: string;
   /** Folder of static pod manifests (default <data-dir>/agent/pod-manifests). */
   staticPodPath?: string;
   /** Linux bridge for pods (default kts0). */
@@ -217,10 +222,12 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
     resource: podResource,
   };
 
+  const hostDns = hostResolvConf();
   const probes = new ProbeManager({ runtime, recorder, onChange: (pod) => queue.add(metaNamespaceKey(pod)) });
   const workers = new PodWorkers({
     client, runtime, images, recorder, nodeName, nodeHostname: nodeName, nodeIP, podsDir, logsDir, envSources, volumeSources,
     backoffBaseMs: cfg.backoffBaseMs,
+    dnsFor: (pod) => podDnsConfig(pod, { servers: cfg.clusterDNS ?? [], domain: cfg.clusterDomain ?? 'cluster.local' }, hostDns),
     requeueAfter: (key, ms) => queue.addAfter(key, ms),
     probes,
   });

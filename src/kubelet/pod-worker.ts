@@ -19,6 +19,7 @@ import { removeCgroup } from '../runtime/cgroups.js';
 import { buildPodStatus, formatDuration, newerResourceVersion, semanticEqual, type SimContainer, type SimPod } from '../sim/pod-status.js';
 import { hookFailureMessage, runHook } from './lifecycle.js';
 import { mirrorHash, runnablePod } from './static-pods.js';
+import type { DnsConfig } from './dns-config.js';
 import { buildEnv, EnvError, expandCommand, expandVars, type EnvSources } from './env.js';
 import {
   ANNOTATION_RESTART_COUNT, LABEL_CONTAINER_NAME, LABEL_POD_UID, containerConfig, etcHosts, sandboxConfig,
@@ -33,6 +34,8 @@ export interface PodWorkerOptions {
   recorder: EventRecorder;
   nodeName: string;
   nodeHostname: string;
+  /** The pod's resolv.conf contents (dnsPolicy, dnsConfig); the runtime's default when absent. */
+  dnsFor?: (pod: any) => DnsConfig;
   nodeIP: string;
   /** Pods' folders (volumes, hosts files): `<root>/<uid>`. */
   podsDir: string;
@@ -189,7 +192,7 @@ export class PodWorkers {
   }
 
   private sandboxConfigFor(pod: any, rec: PodRecord): PodSandboxConfig {
-    return sandboxConfig(pod, { logDirectory: this.podLogDir(pod), attempt: rec.sandboxAttempt, nodeHostname: this.o.nodeHostname });
+    return sandboxConfig(pod, { logDirectory: this.podLogDir(pod), attempt: rec.sandboxAttempt, nodeHostname: this.o.nodeHostname, dns: this.o.dnsFor?.(pod) });
   }
 
   private containerRecord(rec: PodRecord, name: string): ContainerRecord {

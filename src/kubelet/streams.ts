@@ -77,25 +77,24 @@ export class StreamHandler {
   }
 
   private async forward(conn: PortForwardConnection, openRuntime: () => Promise<PortForwardClient>, sandbox: string, uid: string): Promise<void> {
-    let target: Duplex;
+    let target: Duplex & { remoteError: Promise<string | undefined> };
     try {
       target = await (await openRuntime()).open(conn.port);
     } catch (e) {
       conn.reportError(`error forwarding port ${conn.port} to pod ${sandbox}, uid ${uid}: ${(e as Error).message}`);
       return;
     }
-    let failed = false;
-    // The runtime's own message names the port, the sandbox and the cause.
-    target.on('error', (e) => {
-      failed = true;
-      conn.reportError(e.message.replace(/^an error occurred forwarding \d+: /, ''));
-    });
+    target.on('error', () => undefined);
     conn.data.on('error', () => target.destroy());
     conn.data.pipe(target);
-    target.pipe(conn.data);
-    target.on('close', () => {
-      if (!failed && !conn.data.writableEnded) conn.data.end();
-    });
+    target.pipe(conn.data, { end: false });
+    // The runtime may close the connection before its error message arrives:
+    // wait for its error stream, then either report the error or end the data.
+    await new Promise<void>((r) => target.once('close', () => r()));
+    const message = await Promise.race([target.remoteError, new Promise<undefined>((r) => setTimeout(r, 2000))]);
+    // The runtime's own message names the port, the sandbox and the cause.
+    if (message) conn.reportError(message);
+    else if (!conn.data.writableEnded) conn.data.end();
   }
 }
 

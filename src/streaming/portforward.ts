@@ -218,9 +218,11 @@ export interface PortForwardClient {
   /**
    * Opens a forwarded connection to a port: resolves with its data stream.
    * If the server reports an error for it, the stream is destroyed with a
-   * PortForwardError.
+   * PortForwardError; `remoteError` settles once the server's error stream
+   * ended, with its message (undefined when there was none), whichever of
+   * the two streams finished first.
    */
-  open(port: number): Promise<Duplex>;
+  open(port: number): Promise<Duplex & { remoteError: Promise<string | undefined> }>;
   /** Settles when the connection is gone. */
   readonly closed: Promise<void>;
   close(): void;
@@ -250,7 +252,7 @@ export async function connectPortForward(url: string | URL, opts: PortForwardCli
     session,
     closed,
     close: () => session.close(),
-    async open(port: number): Promise<Duplex> {
+    async open(port: number): Promise<Duplex & { remoteError: Promise<string | undefined> }> {
       const requestID = String(nextRequestID++);
       const headers = { [PortForwardHeader.StreamType]: 'error', [PortForwardHeader.Port]: String(port), [PortForwardHeader.RequestID]: requestID };
       const errorStream = await session.openStream(headers);
@@ -259,9 +261,13 @@ export async function connectPortForward(url: string | URL, opts: PortForwardCli
       const chunks: Buffer[] = [];
       let failure: PortForwardError | null = null;
       let data: SpdyStream | null = null;
+      let settle: (m: string | undefined) => void = () => {};
+      const remoteError = new Promise<string | undefined>((r) => (settle = r));
       errorStream.on('data', (c: Buffer) => chunks.push(c));
+      errorStream.once('close', () => settle(Buffer.concat(chunks).toString('utf8') || undefined));
       errorStream.once('end', () => {
         const message = Buffer.concat(chunks).toString('utf8');
+        settle(message || undefined);
         if (!message) return;
         failure = new PortForwardError(port, `an error occurred forwarding ${port}: ${message}`);
         if (data && !data.destroyed) data.destroy(failure);
@@ -273,7 +279,7 @@ export async function connectPortForward(url: string | URL, opts: PortForwardCli
         throw err;
       }
       if (failure) data.destroy(failure);
-      return data;
+      return Object.assign(data, { remoteError });
     },
   };
 }
