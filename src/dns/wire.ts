@@ -347,6 +347,35 @@ export function decodeMessage(buf: Buffer): Message {
 
 // ---------------------------------------------------------------- writing
 
+interface ParsedName {
+  labels: Buffer[];
+  /** Case-folded key of the suffix starting at each label, for compression. */
+  keys: string[];
+}
+
+// Answers repeat the same few names; parsing them once saves most of the encoding time.
+const nameCache = new Map<string, ParsedName>();
+const NAME_CACHE_MAX = 4096;
+
+function parsedName(name: string): ParsedName {
+  let p = nameCache.get(name);
+  if (p) return p;
+  const labels = nameToLabels(name);
+  const keys: string[] = [];
+  for (let i = 0; i < labels.length; i++) {
+    keys.push(
+      labels
+        .slice(i)
+        .map((l) => l.toString('latin1').toLowerCase())
+        .join('\u0000'),
+    );
+  }
+  p = { labels, keys };
+  if (nameCache.size >= NAME_CACHE_MAX) nameCache.clear();
+  nameCache.set(name, p);
+  return p;
+}
+
 class Writer {
   buf: Buffer;
   pos = 0;
@@ -386,18 +415,14 @@ class Writer {
   }
 
   name(name: string, compress: boolean): void {
-    const labels = nameToLabels(name);
+    const { labels, keys } = parsedName(name);
     for (let i = 0; i < labels.length; i++) {
-      const key = labels
-        .slice(i)
-        .map((l) => l.toString('latin1').toLowerCase())
-        .join('\u0000');
-      const at = this.names.get(key);
+      const at = this.names.get(keys[i]);
       if (at !== undefined && compress) {
         this.u16(0xc000 | at);
         return;
       }
-      if (at === undefined && this.pos < 0x4000) this.names.set(key, this.pos);
+      if (at === undefined && this.pos < 0x4000) this.names.set(keys[i], this.pos);
       this.u8(labels[i].length);
       this.bytes(labels[i]);
     }
@@ -419,8 +444,8 @@ function writeRData(w: Writer, rr: ResourceRecord): void {
   const d = rr.data;
   switch (rr.type) {
     case RRType.A: {
-      const parts = String(d).split('.').map(Number);
-      if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new Error(`not an IPv4 address: ${String(d)}`);
+      const parts = parseIPv4(String(d));
+      if (!parts) throw new Error(`not an IPv4 address: ${String(d)}`);
       for (const p of parts) w.u8(p);
       return;
     }
@@ -584,9 +609,31 @@ export function optRecord(udpSize: number, opts: { do?: boolean; version?: numbe
 
 // ---------------------------------------------------------------- addresses
 
+/** The four octets of a dotted-quad IPv4 address, or undefined. */
+export function parseIPv4(s: string): number[] | undefined {
+  const out = [0, 0, 0, 0];
+  let part = 0;
+  let digits = 0;
+  let v = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || v > 255 || part > 3) return undefined;
+      out[part++] = v;
+      v = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39 && digits < 3) {
+      v = v * 10 + (c - 0x30);
+      digits++;
+    } else {
+      return undefined;
+    }
+  }
+  return part === 4 ? out : undefined;
+}
+
 export function isIPv4(s: string): boolean {
-  const parts = s.split('.');
-  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+  return parseIPv4(s) !== undefined;
 }
 
 /** Parses an IPv6 address (with `::` and an optional dotted IPv4 tail) into 16 bytes. */
@@ -677,7 +724,8 @@ export function addressFromReverse(name: string): string | undefined {
 
 /** Canonical text of an address (so "::0:1" and "::1" compare equal), or the input when it is not one. */
 export function canonicalIP(ip: string): string {
-  if (isIPv4(ip)) return ip.split('.').map(Number).join('.');
+  const v4 = parseIPv4(ip);
+  if (v4) return /(^|\.)0\d/.test(ip) ? v4.join('.') : ip;
   const b = ipv6ToBytes(ip);
   return b ? ipv6ToString(b) : ip;
 }
