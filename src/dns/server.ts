@@ -13,6 +13,8 @@ export interface DnsServerOptions {
   tcpIdleMs?: number;
   /** Queries one TCP connection may have in flight (default 64); reading pauses beyond. */
   tcpMaxInflight?: number;
+  /** Open TCP connections per listener (default 1024); more are refused. */
+  tcpMaxConnections?: number;
   onError?: (what: string, err: unknown) => void;
 }
 
@@ -133,6 +135,7 @@ function listenTcp(handler: DnsHandler, l: ServerAddress, conns: Set<net.Socket>
     sock.on('error', () => sock.destroy());
     sock.on('close', () => conns.delete(sock));
   });
+  server.maxConnections = opts.tcpMaxConnections ?? 1024;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(l.port, l.host, () => {
