@@ -130,8 +130,14 @@ export class Forwarder {
     for (let i = 0; i < this.clients.length; i++) {
       const c = this.clients[(start + i) % this.clients.length];
       try {
-        let m = await c.exchange(query);
-        if (m.header.tc) m = await tcpExchange(c.server, { ...query, header: { ...query.header, id: m.header.id } }, this.timeoutMs);
+        let sent = query;
+        let m = await c.exchange(sent);
+        if (m.header.rcode === RCode.FORMERR || m.header.rcode === RCode.NOTIMP) {
+          // An old resolver that does not speak EDNS (RFC 6891 §7): ask again without OPT.
+          sent = { ...query, additionals: [] };
+          m = await c.exchange(sent);
+        }
+        if (m.header.tc) m = await tcpExchange(c.server, { ...sent, header: { ...sent.header, id: m.header.id } }, this.timeoutMs);
         return { ...m, additionals: m.additionals.filter((rr) => rr.type !== RRType.OPT) };
       } catch (e) {
         this.stats.upstreamErrors++;

@@ -30,6 +30,7 @@ before(async () => {
       return { answers: Array.from({ length: 120 }, (_, i) => aRecord(q.name, `198.51.100.${i}`)) };
     }
     if (n === 'slow.example') return { drop: true };
+    if (n === 'old.example') return { ...defaultFakeAnswer(q), noEdns: true };
     if (n === 'tcponly.example') return { answers: Array.from({ length: 300 }, (_, i) => aRecord(q.name, `203.0.113.${i % 256}`)) };
     return defaultFakeAnswer(q);
   });
@@ -95,6 +96,10 @@ test('out-of-zone names are forwarded and cached; ExternalName targets are chase
   const ptr = await lookup(addr, reverseName('192.0.2.7')!, RRType.PTR);
   assert.equal(ptr.header.aa, false);
   assert.equal(upstream.seen.at(-1)!.q.type, RRType.PTR);
+});
+
+test('an upstream that refuses EDNS is asked again without it', async () => {
+  assert.deepEqual(await resolver.resolve4('old.example'), ['192.0.2.1']);
 });
 
 test('a silent upstream gives SERVFAIL after the timeout', async () => {

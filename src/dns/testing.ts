@@ -11,6 +11,8 @@ export interface FakeAnswer {
   authorities?: ResourceRecord[];
   /** Do not reply at all (timeouts). */
   drop?: boolean;
+  /** Answer FORMERR to queries with EDNS, as resolvers from before RFC 2671 do. */
+  noEdns?: boolean;
 }
 
 export interface FakeUpstream {
@@ -48,6 +50,7 @@ export async function startFakeUpstream(answer: (q: Question, transport: 'udp' |
     const a = answer(q, transport);
     if (a.drop) return undefined;
     const edns = getEdns(m);
+    if (a.noEdns && edns) return encodeMessage({ header: { ...m.header, qr: true, rcode: RCode.FORMERR }, questions: m.questions, answers: [], authorities: [], additionals: [] });
     return encodeMessage(
       { header: { ...m.header, qr: true, ra: true, rcode: a.rcode ?? 0 }, questions: m.questions, answers: a.answers ?? [], authorities: a.authorities ?? [], additionals: [] },
       { maxSize: transport === 'tcp' ? 65535 : (edns?.udpSize ?? MIN_UDP_SIZE) },
