@@ -81,6 +81,8 @@ export class Forwarder {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly inflight = new Map<string, Promise<Message>>();
   private next = 0;
+  /** Per upstream: consecutive failures, and until when it is tried last. */
+  private readonly health: Array<{ fails: number; downUntil: number }>;
   stats = { queries: 0, cacheHits: 0, upstreamErrors: 0 };
 
   constructor(readonly opts: ForwarderOptions) {
@@ -89,6 +91,7 @@ export class Forwarder {
     this.maxTtl = opts.maxCacheTtl ?? 30;
     this.now = opts.now ?? Date.now;
     this.clients = opts.upstreams.map((u) => new UdpDnsClient(u, this.timeoutMs));
+    this.health = this.clients.map(() => ({ fails: 0, downUntil: 0 }));
   }
 
   get upstreams(): ServerAddress[] {
@@ -126,9 +129,15 @@ export class Forwarder {
       additionals: [optRecord(1232, { do: flags.do })],
     };
     let lastErr: unknown;
-    const start = this.next++ % this.clients.length;
-    for (let i = 0; i < this.clients.length; i++) {
-      const c = this.clients[(start + i) % this.clients.length];
+    // Round robin over the healthy upstreams; one that failed twice in a row is tried last for a while
+    // (CoreDNS's forward health checks, without the probes).
+    const now = this.now();
+    const start = this.next++;
+    const order = this.clients.map((_, i) => (start + i) % this.clients.length);
+    order.sort((a, b) => Number(this.health[a].downUntil > now) - Number(this.health[b].downUntil > now));
+    for (const i of order) {
+      const c = this.clients[i];
+      const h = this.health[i];
       try {
         let sent = query;
         let m = await c.exchange(sent);
@@ -138,9 +147,12 @@ export class Forwarder {
           m = await c.exchange(sent);
         }
         if (m.header.tc) m = await tcpExchange(c.server, { ...sent, header: { ...sent.header, id: m.header.id } }, this.timeoutMs);
+        h.fails = 0;
+        h.downUntil = 0;
         return { ...m, additionals: m.additionals.filter((rr) => rr.type !== RRType.OPT) };
       } catch (e) {
         this.stats.upstreamErrors++;
+        if (++h.fails >= 2) h.downUntil = this.now() + 5000;
         lastErr = e;
       }
     }

@@ -247,3 +247,24 @@ test('the forwarder cache honours TTLs and the SOA minimum for denials', async (
     f.close();
   }
 });
+
+test('a dead upstream is skipped after two failures; the others answer meanwhile', async () => {
+  const dead = await startFakeUpstream(() => ({ drop: true }));
+  const f = new Forwarder({ upstreams: [{ host: dead.host, port: dead.port }, { host: upstream.host, port: upstream.port }], timeoutMs: 200, cacheSize: 0 });
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const t0 = Date.now();
+      const m = await f.resolve({ name: `h${i}.example`, type: RRType.A, class: 1 });
+      times.push(Date.now() - t0);
+      assert.equal(m.answers[0].data, '192.0.2.1');
+    }
+    // Round robin starts on the dead one for queries 0 and 2; after that it is tried last.
+    assert.ok(times[0] >= 190 && times[2] >= 190, String(times));
+    assert.ok(times.slice(3).every((t) => t < 150), String(times));
+    assert.equal(dead.seen.length, 2);
+  } finally {
+    f.close();
+    await dead.close();
+  }
+});
