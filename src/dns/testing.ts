@@ -56,13 +56,6 @@ export async function startFakeUpstream(answer: (q: Question, transport: 'udp' |
       { maxSize: transport === 'tcp' ? 65535 : (edns?.udpSize ?? MIN_UDP_SIZE) },
     );
   };
-  const udp = dgram.createSocket('udp4');
-  udp.on('message', (msg, r) => {
-    const out = reply(msg, 'udp');
-    if (out) udp.send(out, r.port, r.address);
-  });
-  await new Promise<void>((res) => udp.bind(0, '127.0.0.1', () => res()));
-  const port = udp.address().port;
   const tcp = net.createServer((sock) => {
     let buf = Buffer.alloc(0);
     sock.on('data', (d) => {
@@ -80,10 +73,32 @@ export async function startFakeUpstream(answer: (q: Question, transport: 'udp' |
     });
     sock.on('error', () => sock.destroy());
   });
-  await new Promise<void>((res, rej) => {
-    tcp.once('error', rej);
-    tcp.listen(port, '127.0.0.1', () => res());
-  });
+  // The UDP port the kernel picks may be taken for TCP: try again with another.
+  let udp: dgram.Socket;
+  let port = 0;
+  for (let attempt = 0; ; attempt++) {
+    const u = dgram.createSocket('udp4');
+    u.on('message', (msg, r) => {
+      const out = reply(msg, 'udp');
+      if (out) u.send(out, r.port, r.address);
+    });
+    await new Promise<void>((res) => u.bind(0, '127.0.0.1', () => res()));
+    port = u.address().port;
+    try {
+      await new Promise<void>((res, rej) => {
+        tcp.once('error', rej);
+        tcp.listen(port, '127.0.0.1', () => {
+          tcp.off('error', rej);
+          res();
+        });
+      });
+      udp = u;
+      break;
+    } catch (e) {
+      u.close();
+      if (attempt >= 5) throw e;
+    }
+  }
   const conns = new Set<net.Socket>();
   tcp.on('connection', (s) => {
     conns.add(s);
@@ -95,7 +110,7 @@ export async function startFakeUpstream(answer: (q: Question, transport: 'udp' |
     seen,
     async close() {
       for (const c of conns) c.destroy();
-      await Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]);
+      await Promise.all([new Promise<void>((r) => udp!.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]);
     },
   };
 }
