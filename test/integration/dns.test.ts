@@ -148,3 +148,20 @@ test('changes made with kubectl are answered within a second', async () => {
   await within(1000, 'new namespace in DNS', () => lookup({ host: '127.0.0.1', port: dns.port }, 'fresh.svc.cluster.local', RRType.A), (m: any) => m?.header?.rcode === RCode.NOERROR);
   console.log(`# DNS saw: create ${created} ms, endpoint ready ${ready} ms, delete ${deleted} ms`);
 });
+
+test('pods verified: only IPs of existing pods in that namespace resolve', async () => {
+  await kts.k(['run', 'p1', '--image=busybox:1.36', '--restart=Never']);
+  await kts.k(['patch', 'pod', 'p1', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { podIP: '10.244.5.5', podIPs: [{ ip: '10.244.5.5' }] } })]);
+  const verified = await startClusterDnsFromKubeconfig(kts.kubeconfig, { listen: [{ host: '127.0.0.1', port: 0 }], upstreams: [], podMode: 'verified', onError: () => {} });
+  try {
+    const v = new Resolver({ timeout: 2000, tries: 1 });
+    v.setServers([`127.0.0.1:${verified.port}`]);
+    assert.deepEqual(await v.resolve4('10-244-5-5.default.pod.cluster.local'), ['10.244.5.5']);
+    await assert.rejects(v.resolve4('10-244-5-6.default.pod.cluster.local'), { code: 'ENOTFOUND' });
+    await assert.rejects(v.resolve4('10-244-5-5.kube-system.pod.cluster.local'), { code: 'ENOTFOUND' });
+    // The default (insecure) answers any IP in an existing namespace.
+    assert.deepEqual(await r.resolve4('10-244-5-6.default.pod.cluster.local'), ['10.244.5.6']);
+  } finally {
+    await verified.stop();
+  }
+});
