@@ -17,10 +17,13 @@ import { startSimulatedNodes } from '../sim/index.js';
 import { startKubelet, type RunningKubelet } from '../kubelet/kubelet.js';
 import { defaultNodeName, detectNodeIP } from '../kubelet/node.js';
 import { startServiceProxy } from '../proxy/proxier.js';
+import { startClusterDns, type ClusterDns } from '../dns/index.js';
+import { ensureDnsService } from './dns-service.js';
 import { startServiceLB } from '../proxy/service-lb.js';
 
 /** Pod addresses of every node (each node's pod CIDR is a /24 of it). */
 const CLUSTER_CIDR = '10.42.0.0/16';
+const CLUSTER_DOMAIN = 'cluster.local';
 import { hostname } from 'node:os';
 import type { ServerConfig } from './config.js';
 
@@ -109,6 +112,24 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
     const kubeletServing = await issueServingCertificate(pki.ca, { commonName: `${nodeName}@kubelet`, sans: [nodeName, nodeIP, '127.0.0.1', 'localhost'] });
     const kubeletClient = await issueClientCertificate(pki.ca, { commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'] });
     api.setKubeletClientTLS({ caPem: pki.ca.certPem, certPem: kubeletClient.certPem, keyPem: kubeletClient.keyPem });
+    // Cluster DNS: the kube-dns Service (pods' resolv.conf names it) and the server behind it, on the node's address.
+    let clusterDNS: string[] = [];
+    let dns: ClusterDns | undefined;
+    if (!cfg.disable.includes('dns')) {
+      const dnsClient = new InProcessClient(api, { name: 'system:kts:dns', groups: ['system:authenticated'] });
+      try {
+        dns = await startClusterDns(dnsClient, { domain: CLUSTER_DOMAIN, listen: [{ host: nodeIP, port: 53 }], onError: (what, e) => progress(`dns: ${what}: ${e instanceof Error ? e.message : String(e)}`) });
+        // Writing the Service and its endpoints is the cluster's own bootstrap, not the DNS server's right.
+        const bootstrap = new InProcessClient(api, { name: 'system:kts:bootstrap', groups: ['system:masters', 'system:authenticated'] });
+        clusterDNS = [await ensureDnsService(bootstrap, nodeIP)];
+        const d = dns;
+        stops.push(() => d.stop());
+        progress(`cluster DNS on ${nodeIP}:53, Service ${clusterDNS[0]} [${since()}]`);
+      } catch (e) {
+        await dns?.stop();
+        progress(`cluster DNS not started: ${(e as Error).message}; pods use the node's resolvers`);
+      }
+    }
     let kubelet: RunningKubelet;
     try {
       kubelet = await startKubelet(new InProcessClient(api, { name: `system:node:${nodeName}`, groups: ['system:nodes', 'system:authenticated'] }), {
@@ -118,6 +139,8 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
         tls: { certPem: kubeletServing.certPem, keyPem: kubeletServing.keyPem, caPem: pki.ca.certPem },
         runtimeEndpoint: cfg.agent.runtimeEndpoint,
         port: cfg.agent.kubeletPort,
+        clusterDNS,
+        clusterDomain: CLUSTER_DOMAIN,
         log: (m) => progress(`kubelet: ${m}`),
       });
     } catch (e) {

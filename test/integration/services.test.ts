@@ -1,6 +1,7 @@
 // Services with real pods: the service proxy's rules carry ClusterIP traffic
 // from pods and from the node, NodePort and LoadBalancer traffic from the
-// host (loopback and the node's own address), spread across ready endpoints.
+// host (loopback and the node's own address), spread across ready endpoints;
+// pods find Services by name through the cluster DNS.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -135,4 +136,78 @@ test('a Service without endpoints refuses connections at once', async () => {
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /Connection refused/);
   assert.ok(Date.now() - t0 < 4000, 'refused, not timed out');
+});
+
+test('cluster DNS: pods reach a Service by short name, namespaced name and FQDN; resolv.conf as upstream writes it', async () => {
+  const resolv = await kts.k(['exec', 'client', '--', 'cat', '/etc/resolv.conf']);
+  assert.match(resolv, /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local\b/m);
+  assert.match(resolv, /^nameserver 10\.43\.0\.10$/m);
+  assert.match(resolv, /^options ndots:5$/m);
+  assert.equal((await kts.k(['get', 'service', '-n', 'kube-system', 'kube-dns', '-o', 'jsonpath={.spec.clusterIP}'])).trim(), '10.43.0.10');
+  const names = await podNames();
+  for (const host of ['web', 'web.default', 'web.default.svc.cluster.local']) {
+    const [body] = await eventually(`http://${host}`, async () => {
+      const b = await fetchFromPod(`http://${host}/`, 1);
+      return b[0] !== 'FAIL' ? b : undefined;
+    });
+    assert.ok(names.includes(body), `${host} answered ${body}`);
+  }
+  const bad = await kts.kubectl(['exec', 'client', '--', 'wget', '-qO-', 'http://nothing-here/']);
+  assert.match(bad.stderr, /bad address 'nothing-here'/);
+});
+
+test('cluster DNS: a headless Service and StatefulSet pod names resolve to pod IPs; ExternalName is a CNAME', async () => {
+  await kts.k(
+    ['apply', '-f', '-'],
+    `apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec:
+  clusterIP: None
+  selector: {app: db}
+  ports: [{name: http, port: 80}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 2
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: c
+        image: ${BUSYBOX}
+        command: [sh, -c, 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 80 -h /www']
+---
+apiVersion: v1
+kind: Service
+metadata: {name: alias}
+spec:
+  type: ExternalName
+  externalName: web.default.svc.cluster.local
+`,
+  );
+  await kts.k(['rollout', 'status', 'statefulset/db', '--timeout=90s']);
+  const ips = JSON.parse(await kts.k(['get', 'pods', '-l', 'app=db', '-o', 'json'])).items.map((p: any) => [p.metadata.name, p.status.podIP]);
+  for (const [name, ip] of ips) {
+    const out = await eventually(`${name}.db`, async () => {
+      const r = await kts.kubectl(['exec', 'client', '--', 'nslookup', `${name}.db.default.svc.cluster.local`]);
+      return r.stdout.includes(`Address: ${ip}`) ? r.stdout : undefined;
+    });
+    assert.match(out, new RegExp(`Name:\\s+${name}\\.db\\.default\\.svc\\.cluster\\.local\\nAddress: ${ip.replace(/\./g, '\\.')}`));
+    assert.equal((await fetchFromPod(`http://${name}.db/`, 1))[0], name);
+  }
+  const all = await kts.k(['exec', 'client', '--', 'nslookup', 'db.default.svc.cluster.local']);
+  for (const [, ip] of ips) assert.ok(all.includes(`Address: ${ip}`), `headless answer lists ${ip}`);
+  const webIP = (await kts.k(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+  const alias = await eventually('alias CNAME', async () => {
+    const r = await kts.kubectl(['exec', 'client', '--', 'nslookup', 'alias.default.svc.cluster.local']);
+    return r.stdout.includes('canonical name') ? r.stdout : undefined;
+  });
+  assert.match(alias, /alias\.default\.svc\.cluster\.local\s+canonical name = web\.default\.svc\.cluster\.local/);
+  assert.ok(alias.includes(`Address: ${webIP}`));
 });
