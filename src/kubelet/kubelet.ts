@@ -15,7 +15,7 @@ import { metaNamespaceKey, splitMetaNamespaceKey, objectOf } from '../client/sto
 import { ApiEventRecorder, type EventRecorder } from '../controllers/events.js';
 import { CriClient } from '../runtime/cri/client.js';
 import { ContainerdSupervisor, containerdPaths, PAUSE_IMAGE } from '../runtime/containerd.js';
-import { writeCniConfig } from '../runtime/cni.js';
+import { ensurePodMasquerade, writeCniConfig } from '../runtime/cni.js';
 import { importFolder, provideBusyboxImage, providePauseImage } from '../runtime/image-store.js';
 
 /** Built from the host's busybox-static and imported at start, so pods run with no registry. */
@@ -43,6 +43,8 @@ export interface KubeletConfig {
   nodeIP?: string;
   /** Pod CIDR when the control plane assigned none (default 10.42.0.0/24). */
   podCIDR?: string;
+  /** Pod addresses of the whole cluster (default 10.42.0.0/16): not masqueraded. */
+  clusterCIDR?: string;
   /** An existing CRI socket; when unset kts runs its own containerd. */
   runtimeEndpoint?: string;
   labels?: Record<string, string>;
@@ -97,6 +99,7 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
   if (!endpoint) {
     const paths = containerdPaths(cfg.dataDir);
     writeCniConfig(paths.cniConfDir, { podCIDR, bridge: cfg.bridge ?? 'kts0', ipamDataDir: join(agentDir, 'cni', 'ipam') });
+    await ensurePodMasquerade(podCIDR, cfg.clusterCIDR ?? '10.42.0.0/16').catch((e) => log(`pod masquerade rule: ${(e as Error).message}`));
     supervisor = new ContainerdSupervisor(paths, { log });
     supervisor.start();
     endpoint = paths.socket;

@@ -190,6 +190,7 @@ describe('renderRestore and renderCleanup', () => {
     ':POSTROUTING ACCEPT [0:0]',
     ':KTS-SERVICES - [0:0]',
     ':KTS-SVC-OLDOLDOLDOLDOLDO - [0:0]',
+    ':KTS-POD-MASQ - [0:0]',
     ':OTHER - [0:0]',
     '-A PREROUTING -m comment --comment "kts service portals" -j KTS-SERVICES',
     '-A PREROUTING -j OTHER',
@@ -210,6 +211,7 @@ describe('renderRestore and renderCleanup', () => {
     assert.ok(!lines.some((l) => l.startsWith('-I PREROUTING') || l.startsWith('-I POSTROUTING') || l.startsWith('-I OUTPUT 1 -m comment --comment "kts service portals"')));
     assert.ok(lines.includes('-I FORWARD 1 -m comment --comment "kts forwarding rules" -j KTS-FORWARD'));
     assert.ok(lines.includes(':KTS-SVC-OLDOLDOLDOLDOLDO - [0:0]') && lines.includes('-X KTS-SVC-OLDOLDOLDOLDOLDO'));
+    assert.ok(!lines.some((l) => l.includes('KTS-POD-MASQ')), 'the kubelet\'s pod masquerade chain is not the proxy\'s to delete');
     assert.ok(!lines.some((l) => l.includes('OTHER') || l.startsWith(':PREROUTING') || l.startsWith(':FORWARD') || l.startsWith('-D') || l.startsWith('-F')));
     assert.equal(lines.filter((l) => l === 'COMMIT').length, 2);
   });
@@ -229,7 +231,7 @@ describe('renderRestore and renderCleanup', () => {
     assert.equal(out.split('\n').filter((l) => l.startsWith('-I ')).length, 10);
   });
 
-  it('cleanup deletes our jumps and chains only', () => {
+  it('cleanup (kts stop, kts killall) deletes every KTS- jump and chain, only those', () => {
     const out = renderCleanup(parseIptablesSave(SAVE));
     assert.equal(
       out,
@@ -237,11 +239,13 @@ describe('renderRestore and renderCleanup', () => {
         '*nat',
         ':KTS-SERVICES - [0:0]',
         ':KTS-SVC-OLDOLDOLDOLDOLDO - [0:0]',
+        ':KTS-POD-MASQ - [0:0]',
         '-D PREROUTING -m comment --comment "kts service portals" -j KTS-SERVICES',
         '-D OUTPUT -m comment --comment "kts service portals" -j KTS-SERVICES',
         '-D POSTROUTING -m comment --comment "kts postrouting rules" -j KTS-POSTROUTING',
         '-X KTS-SERVICES',
         '-X KTS-SVC-OLDOLDOLDOLDOLDO',
+        '-X KTS-POD-MASQ',
         'COMMIT',
         '',
       ].join('\n'),

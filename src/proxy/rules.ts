@@ -30,6 +30,8 @@ export const CHAIN_MARK_MASQ = 'KTS-MARK-MASQ';
 export const CHAIN_FORWARD = 'KTS-FORWARD';
 export const CHAIN_FIREWALL = 'KTS-FIREWALL';
 export const CHAIN_PREFIX = 'KTS-';
+/** KTS- chains that other parts of kts own (the node's pod masquerade): never stale to the proxy. */
+const FOREIGN_PREFIX = 'KTS-POD-';
 
 export interface NodeInfo {
   /** This node's name; endpoints whose `nodeName` equals it are local. */
@@ -475,7 +477,7 @@ export function renderRestore(rules: ProxyRules, opts: RenderOptions = {}): stri
     const stale = new Set<string>();
     const known = [...(opts.saved?.[table]?.chains ?? [])];
     for (const k of opts.previous?.keys() ?? []) if (k.startsWith(`${table} `)) known.push(k.slice(table.length + 1));
-    for (const ch of known) if (ch.startsWith(CHAIN_PREFIX) && !current.has(ch)) stale.add(ch);
+    for (const ch of known) if (ch.startsWith(CHAIN_PREFIX) && !ch.startsWith(FOREIGN_PREFIX) && !current.has(ch)) stale.add(ch);
     const write = partial
       ? new Set(rules.chains[table].filter((c) => opts.previous!.get(`${table} ${c}`) !== contents!.get(`${table} ${c}`)))
       : current;
