@@ -24,6 +24,7 @@ import { checkFields, pruneUnknownFields, WarningRecorder } from '../api/fieldva
 import { newServiceAllocation, seedServiceAllocation, serviceHooks, type ServiceAllocation } from './services.js';
 import type { ResourceHooks } from './rest.js';
 import { CustomResourceManager } from './crds.js';
+import { newAdmissionChain } from './admission/index.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AlwaysAllow, RbacAuthorizer, type Authorizer } from '../auth/rbac.js';
@@ -127,6 +128,8 @@ export class ApiServer {
       pod.spec.tolerations = tolerations;
     },
   };
+  /** LimitRanger and ResourceQuota admission (src/apiserver/admission). */
+  private readonly admission = newAdmissionChain(this);
   private ready = false;
   private readonly authorizationMode: 'RBAC' | 'AlwaysAllow';
   authorizer: Authorizer = new AlwaysAllow();
@@ -324,6 +327,7 @@ export class ApiServer {
       r = new ResourceRest(
         {
           hooksFor: (i) => (i.group === '' && i.resource === 'services' ? this.serviceHooks : i.group === '' && i.resource === 'pods' ? this.podHooks : undefined),
+          admission: this.admission,
           strategyFor: (i) => this.crds.strategyFor(i),
           store: this.store,
           cacheFor: (i) => this.cacheFor(i),

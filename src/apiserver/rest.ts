@@ -92,8 +92,30 @@ export interface ResourceStrategy {
   unknownFields?(obj: any): string[];
 }
 
+/** One write as admission plugins see it. */
+export interface AdmissionAttributes {
+  info: ResourceInfo;
+  operation: 'CREATE' | 'UPDATE';
+  subresource: string;
+  obj: any;
+  /** The stored object, for updates. */
+  old?: any;
+  dryRun: boolean;
+}
+
+/**
+ * Admission plugins that span resources (LimitRanger, ResourceQuota), as
+ * upstream runs them: mutating before validation, validating after the
+ * object is complete and just before it is stored.
+ */
+export interface AdmissionChain {
+  mutate(a: AdmissionAttributes): void;
+  validate(a: AdmissionAttributes): Promise<void>;
+}
+
 export interface RestContext {
   hooksFor(info: ResourceInfo): ResourceHooks | undefined;
+  admission?: AdmissionChain;
   strategyFor(info: ResourceInfo): ResourceStrategy | undefined;
   store: Store;
   cacheFor(info: ResourceInfo): WatchCache;
@@ -704,6 +726,8 @@ export class ResourceRest {
     dropEmptyMeta(meta);
     if (!opts.managedFieldsSet) setManagedFields(body, updateManagedFields(undefined, body, { manager: opts.fieldManager ?? '', time: nowTime(), apiVersion: apiVersionOf(info) }));
     if (info.group === '' && info.resource === 'namespaces') prepareNamespaceForCreate(body);
+    const attrs = { info, operation: 'CREATE' as const, subresource: '', obj: body, dryRun: opts.dryRun };
+    this.ctx.admission?.mutate(attrs);
     const errs = strategy ? strategy.create(body) : validate(info, body);
     if (errs.length) throwInvalid(info, name, errs);
     delete meta.resourceVersion;
@@ -719,6 +743,7 @@ export class ResourceRest {
     const hooks = this.ctx.hooksFor(info);
     try {
       hooks?.beforeCreate?.(body, undo);
+      await this.ctx.admission?.validate(attrs);
       if (opts.dryRun) {
         for (const u of undo) u();
         return { type: 'object', status: 201, obj: body };
@@ -841,6 +866,8 @@ export class ResourceRest {
     } else {
       delete m.generation;
     }
+    const attrs = { info, operation: 'UPDATE' as const, subresource, obj: next, old, dryRun: opts.dryRun };
+    if (subresource === '') this.ctx.admission?.mutate(attrs);
     const errs = strategyErrs ?? validate(info, next, old);
     if (errs.length) throwInvalid(info, name, errs);
 
@@ -859,6 +886,14 @@ export class ResourceRest {
     const hooks = this.ctx.hooksFor(info);
     const undo: Array<() => void> = [];
     if (subresource === '') hooks?.beforeUpdate?.(next, old, undo);
+    if (subresource === '' && !deepEqualJSON(next, old)) {
+      try {
+        await this.ctx.admission?.validate(attrs);
+      } catch (e) {
+        for (const u of undo) u();
+        throw e;
+      }
+    }
     if (deepEqualJSON(next, old) || opts.dryRun) {
       for (const u of undo) u();
       return { type: 'object', status: 200, obj: next };

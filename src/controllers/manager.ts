@@ -24,6 +24,7 @@ import { CronJobController } from './cronjob.js';
 import { EndpointSliceController } from './endpointslice.js';
 import { ServiceAccountsController } from './serviceaccount.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation.js';
+import { ResourceQuotaController } from './resourcequota.js';
 import { errorMessage } from './util.js';
 
 export const LEASE_NAMESPACE = 'kube-system';
@@ -75,6 +76,7 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
   const endpointSlices = new EndpointSliceController(client, factory);
   const serviceAccounts = new ServiceAccountsController(client, factory);
   const aggregation = new ClusterRoleAggregationController(client, factory);
+  const quotas = new ResourceQuotaController(client, factory, { resources: opts.resources });
   // Last, so it reuses the informers the others asked for.
   const gc = new GarbageCollector(client, { resources: opts.resources, factory, workers: opts.workers?.garbageCollector });
   factory.start();
@@ -92,13 +94,14 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
     endpointSlices.run(5),
     serviceAccounts.run(1),
     aggregation.run(1),
+    quotas.run(5),
     gc.run(),
   ];
   let stopping: Promise<void> | undefined;
   return {
     stop() {
       stopping ??= (async () => {
-        await Promise.all([namespaces.stop(), replicasets.stop(), deployments.stop(), statefulsets.stop(), daemonsets.stop(), nodeLifecycle.stop(), disruption.stop(), jobs.stop(), cronjobs.stop(), endpoints.stop(), endpointSlices.stop(), serviceAccounts.stop(), aggregation.stop(), gc.stop()]);
+        await Promise.all([namespaces.stop(), replicasets.stop(), deployments.stop(), statefulsets.stop(), daemonsets.stop(), nodeLifecycle.stop(), disruption.stop(), jobs.stop(), cronjobs.stop(), endpoints.stop(), endpointSlices.stop(), serviceAccounts.stop(), aggregation.stop(), quotas.stop(), gc.stop()]);
         factory.stop();
         await Promise.allSettled(runs);
       })();

@@ -155,3 +155,28 @@ export function canonicalQuantity(v: unknown, milli = false): unknown {
   if (!q) return v;
   return formatQuantity(milli ? roundUpMilli(q) : q);
 }
+
+/** The zero quantity (as a ResourceList entry starts in upstream's usage sums). */
+export function zeroQuantity(format: QuantityFormat = 'DecimalSI'): Quantity {
+  return { num: 0n, den: 1n, format };
+}
+
+/** a + b, exact. As Quantity.Add, a zero left side takes the right side's format. */
+export function addQuantity(a: Quantity, b: Quantity): Quantity {
+  const r = norm(a.num * b.den + b.num * a.den, a.den * b.den);
+  return { ...r, format: a.num === 0n ? b.format : a.format };
+}
+
+/** a - b, exact, in a's format (Quantity.Sub). */
+export function subtractQuantity(a: Quantity, b: Quantity): Quantity {
+  const r = norm(a.num * b.den - b.num * a.den, a.den * b.den);
+  return { ...r, format: a.num === 0n ? b.format : a.format };
+}
+
+/** Quantity.MilliValue(): the value in thousandths, rounded up. */
+export function milliValue(q: Quantity): bigint {
+  const scaled = q.num * 1000n;
+  let v = scaled / q.den;
+  if (v * q.den !== scaled && scaled > 0n) v += 1n;
+  return v;
+}
