@@ -79,9 +79,15 @@ test('kubectl exec -i passes stdin through, large input intact, and ends it', as
 });
 
 test('kubectl exec with a TTY gives the command a terminal', async () => {
-  const r = await run('script', ['-qec', `${KUBECTL} exec -it web -c web -- sh -c 'tty; exit 3'`, '/dev/null'], { env: { ...process.env, KUBECONFIG: kts.kubeconfig } });
-  assert.equal(r.code, 3);
-  assert.match(r.stdout, /\/dev\/pts\/\d+/);
+  // script(1) gives kubectl a terminal; its stdin stays open (an EOF there would hang up the terminal early).
+  const proc = spawn('script', ['-qec', `${KUBECTL} exec -it web -c web -- sh -c 'tty; exit 3'`, '/dev/null'], { env: { ...process.env, KUBECONFIG: kts.kubeconfig }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const code = await new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+  proc.stdin!.end();
+  assert.equal(code, 3, out);
+  assert.match(out, /\/dev\/pts\/\d+/);
 });
 
 test('kubectl exec errors: unknown container, missing container name, no such pod', async () => {
