@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, type KtsProcess } from './harness.js';
+import { spawn } from 'node:child_process';
+import { KUBECTL, eventually, type KtsProcess } from './harness.js';
 import { BUSYBOX as IMAGE, startAgentCluster, type AgentCluster } from './agent-harness.js';
 import { CriClient } from '../../src/runtime/cri/client.js';
 import { containerdPaths } from '../../src/runtime/containerd.js';
@@ -144,6 +145,77 @@ spec:
   const logs = await kts.k(['logs', 'ordered']);
   assert.equal(logs, 'first\nsecond\nhello fast-copy s3cret ordered default\nhello\napp="ordered"\nexpanded-arg\n');
   assert.equal(await kts.k(['logs', 'ordered', '-c', 'second']), '');
+});
+
+test('volumes: ConfigMap and Secret files refresh when the objects change; emptyDir Memory is tmpfs; projected sources; logs of all containers, followed and since', async () => {
+  await apply(`apiVersion: v1
+kind: ConfigMap
+metadata: {name: live-config}
+data: {color: blue}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: live-secret}
+stringData: {token: one}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: vols, labels: {tier: backend}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: a
+    image: ${IMAGE}
+    command: [sh, -c, 'i=0; while true; do i=$((i+1)); echo "a line $i"; sleep 0.5; done']
+    volumeMounts:
+    - {name: config, mountPath: /config}
+    - {name: secret, mountPath: /secret}
+    - {name: cache, mountPath: /cache}
+    - {name: all, mountPath: /all}
+  - name: b
+    image: ${IMAGE}
+    command: [sh, -c, 'echo b says hi; exec sleep 100000']
+  volumes:
+  - {name: config, configMap: {name: live-config}}
+  - {name: secret, secret: {secretName: live-secret}}
+  - {name: cache, emptyDir: {medium: Memory}}
+  - name: all
+    projected:
+      sources:
+      - configMap: {name: live-config, items: [{key: color, path: cfg/color}]}
+      - secret: {name: live-secret, items: [{key: token, path: sec/token}]}
+      - downwardAPI: {items: [{path: tier, fieldRef: {fieldPath: "metadata.labels['tier']"}}]}
+`);
+  await kts.k(['wait', '--for=condition=Ready', 'pod/vols', '--timeout=60s']);
+  const cat = (path: string) => kts.k(['exec', 'vols', '-c', 'a', '--', 'cat', path]);
+  assert.equal(await cat('/config/color'), 'blue');
+  assert.equal(await cat('/secret/token'), 'one');
+  assert.equal(await cat('/all/cfg/color'), 'blue');
+  assert.equal(await cat('/all/sec/token'), 'one');
+  assert.equal(await cat('/all/tier'), 'backend');
+  assert.match(await kts.k(['exec', 'vols', '-c', 'a', '--', 'sh', '-c', 'grep " /cache " /proc/mounts']), /^tmpfs \/cache tmpfs /);
+  await kts.k(['patch', 'configmap', 'live-config', '-p', '{"data":{"color":"green"}}']);
+  await kts.k(['patch', 'secret', 'live-secret', '-p', `{"data":{"token":"${Buffer.from('two').toString('base64')}"}}`]);
+  await eventually('configMap file refreshed', async () => ((await cat('/config/color')) === 'green' ? true : undefined), 20_000);
+  await eventually('secret file refreshed', async () => ((await cat('/secret/token')) === 'two' ? true : undefined), 20_000);
+  assert.equal(await cat('/all/cfg/color'), 'green');
+
+  // Logs: every container, prefixed; --since; -f follows new lines.
+  const all = await kts.k(['logs', 'vols', '--all-containers', '--prefix']);
+  assert.match(all, /^\[pod\/vols\/a\] a line 1$/m);
+  assert.match(all, /^\[pod\/vols\/b\] b says hi$/m);
+  assert.equal(await kts.k(['logs', 'vols', '-c', 'b', '--since=1s']), '');
+  const follow = spawn(KUBECTL, ['logs', '-f', 'vols', '-c', 'a', '--tail=1'], { env: { ...process.env, KUBECONFIG: kts.kubeconfig } });
+  let followed = '';
+  follow.stdout!.on('data', (d) => (followed += d));
+  try {
+    await eventually('followed lines', async () => (followed.split('\n').filter(Boolean).length >= 3 ? true : undefined), 10_000);
+    const nums = followed.split('\n').filter(Boolean).map((l) => Number(/a line (\d+)/.exec(l)?.[1]));
+    assert.deepEqual(nums.slice(1, 3), [nums[0] + 1, nums[0] + 2]);
+  } finally {
+    follow.kill();
+  }
+  await kts.k(['delete', 'pod', 'vols', '--wait=false']);
 });
 
 test('readiness probe gates Ready; a failing liveness probe restarts the container', async () => {
