@@ -16,6 +16,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Secret, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Ingress, IngressClass } from 'kubernetes-types/networking/v1.js';
@@ -211,7 +212,8 @@ export async function startIngressController(client: ApiClient, opts: IngressCon
     if ('reason' in ep) return { status: 503, message: 'Service Unavailable' };
     return { endpoint: ep };
   };
-  const context = (scheme: 'http' | 'https'): ProxyContext => ({ scheme, agent, timeouts, target: target(scheme), onError: report });
+  const tunnels = new Set<Duplex>();
+  const context = (scheme: 'http' | 'https'): ProxyContext => ({ scheme, agent, timeouts, target: target(scheme), onError: report, tunnels });
 
   const servers: http.Server[] = [];
   let httpServer: http.Server | undefined;
@@ -219,7 +221,9 @@ export async function startIngressController(client: ApiClient, opts: IngressCon
   const stopAll = async () => {
     factory.stop();
     queue.shutDown();
-    await Promise.all(servers.map((s) => close(s)));
+    const closing = Promise.all(servers.map((s) => close(s)));
+    for (const t of tunnels) t.destroy();
+    await closing;
     agent.destroy();
   };
   try {

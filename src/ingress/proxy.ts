@@ -28,6 +28,8 @@ export interface ProxyContext {
   /** Chooses the endpoint; called again when an idempotent request is retried. */
   target(req: http.IncomingMessage): Target;
   onError?: (what: string, err: unknown) => void;
+  /** Client sockets of established tunnels, so stop() can close them. */
+  tunnels?: Set<Duplex>;
 }
 
 function clientIP(req: http.IncomingMessage): string {
@@ -191,15 +193,25 @@ export function proxyUpgrade(req: http.IncomingMessage, socket: Duplex, head: Bu
   proxyReq.on('upgrade', (pres, psock, phead) => {
     clearTimeout(timer);
     clearTimeout(connectTimer);
-    psock.on('error', () => socket.destroy());
-    socket.on('error', () => psock.destroy());
-    socket.on('close', () => psock.destroy());
-    psock.on('close', () => socket.destroy());
+    ctx.tunnels?.add(socket);
+    const closeBoth = () => {
+      psock.destroy();
+      socket.destroy();
+      ctx.tunnels?.delete(socket);
+    };
+    psock.on('error', closeBoth);
+    socket.on('error', closeBoth);
+    socket.on('close', closeBoth);
+    psock.on('close', closeBoth);
+    // A side that ends its writing ends the tunnel (as nginx): the other side is
+    // ended once what is in flight is written, then both are closed.
+    socket.on('end', () => psock.end(closeBoth));
+    psock.on('end', () => socket.end(closeBoth));
     socket.write(rawHead(pres.statusCode ?? 101, pres.statusMessage, pres.rawHeaders));
     if (phead.length) socket.write(phead);
     if (head.length) psock.write(head);
-    psock.pipe(socket);
-    socket.pipe(psock);
+    psock.pipe(socket, { end: false });
+    socket.pipe(psock, { end: false });
   });
   proxyReq.on('response', (pres) => {
     // The backend declined the upgrade: relay its answer and close.
