@@ -49,7 +49,7 @@ export interface IngressControllerOptions {
   className?: string;
   /** Make the class the default when creating it (default true). */
   defaultClass?: boolean;
-  /** Addresses written to status.loadBalancer.ingress of served Ingresses (IPs or host names); default none. */
+  /** Addresses written to status.loadBalancer.ingress of served Ingresses (IPs or host names); without it status is left alone. */
   publishAddresses?: () => string[];
   /** How often status is re-checked against publishAddresses() (default 30 s). */
   statusResyncMs?: number;
@@ -107,7 +107,7 @@ function close(server: http.Server | undefined): Promise<void> {
 export async function startIngressController(client: ApiClient, opts: IngressControllerOptions = {}): Promise<IngressController> {
   const className = opts.className ?? 'kts';
   const report = opts.onError ?? ((what: string, err: unknown) => console.error(`ingress: ${what}: ${err instanceof Error ? err.message : String(err)}`));
-  const publish = opts.publishAddresses ?? (() => []);
+  const publish = opts.publishAddresses;
 
   await ensureIngressClass(client, className, opts.defaultClass ?? true);
   const fallback = opts.defaultCertificate ?? (await fallbackCertificate());
@@ -169,7 +169,7 @@ export async function startIngressController(client: ApiClient, opts: IngressCon
 
   async function syncStatus(key: string): Promise<void> {
     const ing = ingresses.get(key);
-    if (!ing) return;
+    if (!ing || !publish) return;
     const mine = loadBalancerEntries(publish());
     const current = ing.status?.loadBalancer?.ingress;
     let want: typeof mine;
@@ -200,7 +200,7 @@ export async function startIngressController(client: ApiClient, opts: IngressCon
 
   const target = (scheme: 'http' | 'https') => (req: http.IncomingMessage): Target => {
     const t = routes();
-    if (scheme === 'http' && opts.sslRedirect && t.hasTls(req.headers.host)) {
+    if (scheme === 'http' && opts.sslRedirect && httpsPort > 0 && t.hasTls(req.headers.host)) {
       const host = normalizeHost(req.headers.host);
       const port = httpsPort === 443 ? '' : `:${httpsPort}`;
       return { status: 308, message: 'Permanent Redirect', location: `https://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}${port}${req.url ?? '/'}` };

@@ -64,6 +64,13 @@ export function forwardHeaders(req: http.IncomingMessage, scheme: string): http.
   return out;
 }
 
+/** Forwarded headers plus a Host for clients that sent none (HTTP/1.0), which an HTTP/1.1 backend requires. */
+function backendHeaders(req: http.IncomingMessage, scheme: string, endpoint: Endpoint): http.OutgoingHttpHeaders {
+  const h = forwardHeaders(req, scheme);
+  if (h.host === undefined) h.host = endpoint.host.includes(':') ? `[${endpoint.host}]:${endpoint.port}` : `${endpoint.host}:${endpoint.port}`;
+  return h;
+}
+
 /** Response headers for the client as a flat raw list (keeps case and repeated headers such as Set-Cookie). */
 function responseHeaders(res: http.IncomingMessage): string[] {
   const drop = connectionTokens(res.headers.connection);
@@ -108,7 +115,7 @@ export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse
     port: endpoint.port,
     method: req.method,
     path: req.url,
-    headers: forwardHeaders(req, ctx.scheme),
+    headers: backendHeaders(req, ctx.scheme, endpoint),
     agent: ctx.agent,
     setHost: false,
   });
@@ -176,7 +183,7 @@ export function proxyUpgrade(req: http.IncomingMessage, socket: Duplex, head: Bu
     return;
   }
   const { endpoint } = t;
-  const headers = forwardHeaders(req, ctx.scheme);
+  const headers = backendHeaders(req, ctx.scheme, endpoint);
   headers.connection = 'Upgrade';
   headers.upgrade = req.headers.upgrade;
   const proxyReq = http.request({ host: endpoint.host, port: endpoint.port, method: req.method, path: req.url, headers, agent: false, setHost: false });

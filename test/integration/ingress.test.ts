@@ -355,6 +355,29 @@ test('WebSocket upgrades are tunneled', async () => {
   socket.destroy();
 });
 
+test('sslRedirect sends hosts with TLS to HTTPS (308), others are proxied', async () => {
+  const second = await startIngressController(client, { http: { host: '127.0.0.1', port: 0 }, https: { host: '127.0.0.1', port: 0 }, sslRedirect: true, onError: () => {} });
+  try {
+    const ask = (host: string) =>
+      new Promise<http.IncomingMessage>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port: second.httpPort, path: '/p?q=1', headers: { host }, agent: false }, (res) => {
+          res.resume();
+          resolve(res);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const r = await ask('secure.test');
+    assert.equal(r.statusCode, 308);
+    assert.equal(r.headers.location, `https://secure.test:${second.httpsPort}/p?q=1`);
+    const w = await ask('x.wild.test');
+    assert.equal(w.statusCode, 308);
+    assert.equal((await ask('a.test')).statusCode, 200);
+  } finally {
+    await second.stop();
+  }
+});
+
 test('an endpoint change is picked up within a second', async () => {
   assert.equal((await get('a.test', '/')).json.name, 'a');
   await kts.k(['apply', '-f', '-'], slice('svc-a', [backends.a2.port]));
