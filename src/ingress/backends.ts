@@ -26,6 +26,12 @@ export type Resolution = { ok: true; endpoints: Endpoint[] } | { ok: false; reas
 export function resolveEndpoints(view: BackendView, b: ServiceBackend): Resolution {
   const svc = view.service(b.namespace, b.service);
   if (!svc) return { ok: false, reason: `service ${b.namespace}/${b.service} not found` };
+  if (svc.spec?.type === 'ExternalName') {
+    // As ingress-nginx: the external name itself, on the Ingress's port number (or the named Service port).
+    const named = typeof b.port === 'string' ? svc.spec.ports?.find((p) => p.name === b.port)?.port : b.port;
+    if (!svc.spec.externalName || named === undefined) return { ok: false, reason: `service ${b.namespace}/${b.service} has no external name or port ${b.port}` };
+    return { ok: true, endpoints: [{ host: svc.spec.externalName, port: named }] };
+  }
   const sp = (svc.spec?.ports ?? []).find((p) => (typeof b.port === 'number' ? p.port === b.port : p.name === b.port));
   if (!sp) return { ok: false, reason: `service ${b.namespace}/${b.service} has no port ${b.port}` };
   if ((sp.protocol ?? 'TCP') !== 'TCP') return { ok: false, reason: `service port ${b.port} is not TCP` };

@@ -10,8 +10,7 @@
 //   ...
 //   await ing.stop();
 //
-// Not supported: `resource` backends (answered 503), ExternalName Services,
-// annotations beyond the legacy class one (rewrites, auth, rate limits).
+// Not supported: `resource` backends (answered 503), annotations beyond the legacy class one (rewrites, auth, rate limits).
 
 import http from 'node:http';
 import https from 'node:https';

@@ -166,6 +166,9 @@ test('endpoints: port by number or name, ready only, round robin', () => {
   assert.deepEqual(resolveEndpoints(view, { namespace: 'd', service: 'web', port: 'admin' }), { ok: true, endpoints: [{ host: '10.0.0.1', port: 9090 }, { host: '10.0.0.2', port: 9090 }] });
   assert.equal(resolveEndpoints(view, { namespace: 'd', service: 'web', port: 81 }).ok, false);
   assert.equal(resolveEndpoints(view, { namespace: 'd', service: 'nope', port: 80 }).ok, false);
+  const ext: BackendView = { service: () => ({ spec: { type: 'ExternalName', externalName: 'api.example.org', ports: [{ name: 'https', port: 443 }] } }), endpointSlices: () => [] };
+  assert.deepEqual(resolveEndpoints(ext, { namespace: 'd', service: 'x', port: 8080 }), { ok: true, endpoints: [{ host: 'api.example.org', port: 8080 }] });
+  assert.deepEqual(resolveEndpoints(ext, { namespace: 'd', service: 'x', port: 'https' }), { ok: true, endpoints: [{ host: 'api.example.org', port: 443 }] });
   const picker = new EndpointPicker(view);
   const b = { namespace: 'd', service: 'web', port: 80 };
   assert.deepEqual([1, 2, 3].map(() => (picker.pick(b) as any).host), ['10.0.0.1', '10.0.0.2', '10.0.0.1']);
