@@ -10,7 +10,8 @@
 //   ...
 //   await ing.stop();
 //
-// Not supported: `resource` backends (answered 503), annotations beyond the legacy class one (rewrites, auth, rate limits).
+// Not supported: `resource` backends (answered 503), annotations beyond the
+// legacy class one (rewrites, auth, rate limits).
 
 import http from 'node:http';
 import https from 'node:https';
