@@ -155,6 +155,14 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(['patch', 'update'], [''], ['services/status']),
       rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
     ]),
+    clusterRole('system:kts:ingress', [
+      rule(READ, [''], ['services', 'endpoints', 'secrets']),
+      rule(READ, ['discovery.k8s.io'], ['endpointslices']),
+      rule(READ, ['networking.k8s.io'], ['ingresses', 'ingressclasses']),
+      rule(['create'], ['networking.k8s.io'], ['ingressclasses']),
+      rule(['patch', 'update'], ['networking.k8s.io'], ['ingresses/status']),
+      rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
+    ]),
     clusterRole('system:kts:dns', [
       rule(READ, [''], ['services', 'endpoints', 'pods', 'namespaces']),
       rule(READ, ['discovery.k8s.io'], ['endpointslices']),
@@ -178,5 +186,6 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     binding('system:node-proxier', 'system:node-proxier', [{ kind: 'User', name: 'system:kube-proxy' }]),
     binding('system:kts:service-lb', 'system:kts:service-lb', [{ kind: 'User', name: 'system:kts:service-lb' }]),
     binding('system:kts:dns', 'system:kts:dns', [{ kind: 'User', name: 'system:kts:dns' }]),
+    binding('system:kts:ingress', 'system:kts:ingress', [{ kind: 'User', name: 'system:kts:ingress' }]),
   ];
 }

@@ -15,7 +15,7 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'write-kubeconfig', type: 'string', help: 'also write the admin kubeconfig to this path' },
   { name: 'storage', type: 'string', help: 'storage backend: sqlite or memory', default: 'sqlite' },
   { name: 'tls-san', type: 'list', help: 'extra host names or IPs for the serving certificate (repeatable)' },
-  { name: 'disable', type: 'list', help: 'components not to run: scheduler, controllers, agent, proxy, servicelb, dns (repeatable)' },
+  { name: 'disable', type: 'list', help: 'components not to run: scheduler, controllers, agent, proxy, servicelb, dns, ingress (repeatable)' },
   { name: 'container-runtime-endpoint', type: 'string', help: 'use this CRI socket instead of starting containerd' },
   { name: 'node-name', type: 'string', help: 'name of this node', default: 'the host name' },
   { name: 'node-ip', type: 'string', help: 'address the node reports', default: 'the first non-loopback IPv4 address' },
@@ -53,7 +53,7 @@ export function serverConfigFromArgs(args: string[]): ServerConfig {
   if (v['tls-san'] !== undefined) cfg.tlsSANs = v['tls-san'] as string[];
   if (v.disable !== undefined) {
     cfg.disable = v.disable as string[];
-    const known = ['scheduler', 'controllers', 'agent', 'proxy', 'servicelb', 'dns'];
+    const known = ['scheduler', 'controllers', 'agent', 'proxy', 'servicelb', 'dns', 'ingress'];
     for (const d of cfg.disable) if (!known.includes(d)) throw new UsageError(`invalid value for --disable: ${d} (want one of ${known.join(', ')})`);
   }
   if (v['container-runtime-endpoint'] !== undefined) cfg.agent.runtimeEndpoint = v['container-runtime-endpoint'] as string;

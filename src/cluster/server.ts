@@ -19,6 +19,7 @@ import { defaultNodeName, detectNodeIP } from '../kubelet/node.js';
 import { startServiceProxy } from '../proxy/proxier.js';
 import { startClusterDns, type ClusterDns } from '../dns/index.js';
 import { ensureDnsService } from './dns-service.js';
+import { startIngressController } from '../ingress/index.js';
 import { startServiceLB } from '../proxy/service-lb.js';
 
 /** Pod addresses of every node (each node's pod CIDR is a /24 of it). */
@@ -166,6 +167,19 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
       // Stops run in reverse: the rules go before the kubelet stops.
       stops.push(() => proxy.stop());
       progress(`service proxy started [${since()}]`);
+    }
+    // The Ingress controller on the node's ports 80 and 443; served Ingresses show the node's address.
+    if (!cfg.disable.includes('ingress')) {
+      try {
+        const ingress = await startIngressController(new InProcessClient(api, { name: 'system:kts:ingress', groups: ['system:authenticated'] }), {
+          publishAddresses: () => [nodeIP],
+          onError: (what, e) => progress(`ingress: ${what}: ${e instanceof Error ? e.message : String(e)}`),
+        });
+        stops.push(() => ingress.stop());
+        progress(`ingress controller on ports ${ingress.httpPort} and ${ingress.httpsPort} [${since()}]`);
+      } catch (e) {
+        progress(`ingress controller not started: ${(e as Error).message}`);
+      }
     }
     // ServiceLB: LoadBalancer Services get the nodes' addresses, which the proxy serves.
     if (!cfg.disable.includes('servicelb')) {

@@ -246,12 +246,20 @@ function toTerminalSize(v: unknown): TerminalSize | null {
   return { Width: width, Height: height };
 }
 
-function acceptWebSocketRemoteCommand(
+/**
+ * client-go's WebSocket executor starts reading before it has registered its
+ * streams and drops (and logs) messages for streams it does not know yet.
+ * Upstream's API server gives it time by connecting to the kubelet first;
+ * this server waits this long before sending anything.
+ */
+const CLIENT_STREAM_SETUP_MS = 50;
+
+async function acceptWebSocketRemoteCommand(
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
   opts: RemoteCommandOptions,
-): RemoteCommandSession {
+): Promise<RemoteCommandSession> {
   const ws = acceptWebSocket(req, socket, head, { protocols: Object.keys(WEBSOCKET_PROTOCOLS) });
   const traits = WEBSOCKET_PROTOCOLS[ws.protocol];
   const read = [Channel.Resize, ...(opts.stdin ? [Channel.Stdin] : [])];
@@ -259,6 +267,7 @@ function acceptWebSocketRemoteCommand(
   const mux = new ChannelMux(ws, { base64: traits.base64, closeSignal: traits.version >= 5, read, write });
   // Writing after finish() is a no-op, not a crash.
   for (const ch of write) mux.writer(ch)!.on('error', () => {});
+  await new Promise((r) => setTimeout(r, CLIENT_STREAM_SETUP_MS));
   // An empty message on the lowest writable channel tells the client the
   // connection is established (kubelet and API server both do this).
   mux.send(opts.stdout ? Channel.Stdout : opts.stderr ? Channel.Stderr : Channel.Error, Buffer.alloc(0));

@@ -1,10 +1,15 @@
 // Services with real pods: the service proxy's rules carry ClusterIP traffic
 // from pods and from the node, NodePort and LoadBalancer traffic from the
 // host (loopback and the node's own address), spread across ready endpoints;
-// pods find Services by name through the cluster DNS.
+// pods find Services by name through the cluster DNS; the Ingress controller
+// routes hosts to Services on the node's ports 80 and 443.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { generateCA, issueServingCertificate } from '../../src/apiserver/pki/index.js';
 import { eventually, type KtsProcess } from './harness.js';
 import { BUSYBOX, startAgentCluster, type AgentCluster } from './agent-harness.js';
 
@@ -210,4 +215,61 @@ spec:
   });
   assert.match(alias, /alias\.default\.svc\.cluster\.local\s+canonical name = web\.default\.svc\.cluster\.local/);
   assert.ok(alias.includes(`Address: ${webIP}`));
+});
+
+test('Ingress: two hosts route to their Services over HTTP and HTTPS (SNI with the Secret\'s certificate); the address is published', async () => {
+  const ca = await generateCA('ingress-test-ca');
+  const cert = await issueServingCertificate(ca, { commonName: 'db.example.test', sans: ['db.example.test'] });
+  await kts.k(['apply', '-f', '-'], `apiVersion: v1
+kind: Secret
+metadata: {name: db-tls}
+type: kubernetes.io/tls
+data:
+  tls.crt: ${Buffer.from(cert.certPem).toString('base64')}
+  tls.key: ${Buffer.from(cert.keyPem).toString('base64')}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: sites}
+spec:
+  tls: [{hosts: [db.example.test], secretName: db-tls}]
+  rules:
+  - host: web.example.test
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}
+  - host: db.example.test
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: db, port: {name: http}}}}]}
+`);
+  const webPods = await podNames();
+  const dbPods = ['db-0', 'db-1'];
+  const get = (host: string, secure: boolean) =>
+    new Promise<{ status: number; body: string; cn?: string }>((resolve, reject) => {
+      const mod = secure ? https : http;
+      const req = mod.request({ host: '127.0.0.1', port: secure ? 443 : 80, path: '/', headers: { Host: host }, servername: host, ca: ca.certPem, timeout: 3000 } as https.RequestOptions, (res) => {
+        let body = '';
+        const cn = secure ? String((res.socket as TLSSocket).getPeerCertificate().subject?.CN) : undefined;
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim(), cn }));
+      });
+      req.on('error', reject);
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.end();
+    });
+  const web = await eventually('web.example.test routed', async () => {
+    const r = await get('web.example.test', false);
+    return r.status === 200 ? r : undefined;
+  });
+  assert.ok(webPods.includes(web.body), web.body);
+  const db = await eventually('db.example.test routed', async () => {
+    const r = await get('db.example.test', false);
+    return r.status === 200 ? r : undefined;
+  });
+  assert.ok(dbPods.includes(db.body), db.body);
+  const tls = await get('db.example.test', true);
+  assert.equal(tls.status, 200);
+  assert.ok(dbPods.includes(tls.body));
+  assert.equal(tls.cn, 'db.example.test');
+  assert.equal((await get('nobody.example.test', false)).status, 404);
+  const nodeIP = (await kts.k(['get', 'nodes', '-o', 'jsonpath={.items[0].status.addresses[?(@.type=="InternalIP")].address}'])).trim();
+  await eventually('ingress address', async () => ((await kts.k(['get', 'ingress', 'sites', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])).trim() === nodeIP ? true : undefined));
+  assert.match(await kts.k(['get', 'ingress', 'sites']), new RegExp(`sites\\s+kts\\s+web\\.example\\.test,db\\.example\\.test\\s+${nodeIP.replace(/\./g, '\\.')}\\s+80, 443`));
 });

@@ -1,6 +1,6 @@
 // The API server's cross-resource admission plugins, in upstream's order:
 // LimitRanger (mutating: container defaults; validating: min/max/ratio),
-// then ResourceQuota (validating, last). Per-resource admission (Priority,
+// then ResourceQuota (validating, last); DefaultIngressClass (mutating). Per-resource admission (Priority,
 // DefaultTolerationSeconds, Service allocation) stays in ResourceHooks.
 
 import type { ResourceInfo, ResourceRegistry } from '../../api/registry.js';
@@ -34,6 +34,10 @@ export function newAdmissionChain(host: AdmissionHost, now: () => number = Date.
   const nameOf = (a: AdmissionAttributes): string => a.obj?.metadata?.name || a.obj?.metadata?.generateName || '';
   return {
     mutate(a) {
+      if (a.info.group === 'networking.k8s.io' && a.info.resource === 'ingresses' && a.operation === 'CREATE' && !a.subresource) {
+        defaultIngressClass(host, a.obj);
+        return;
+      }
       // LimitRanger: only pod creates get defaults (containers are immutable afterwards).
       if (a.info.group !== '' || a.info.resource !== 'pods' || a.operation !== 'CREATE' || a.subresource) return;
       applyLimitRangeDefaults(a.obj, namespacedObjects(host, 'limitranges', a.obj?.metadata?.namespace ?? ''));
@@ -48,4 +52,22 @@ export function newAdmissionChain(host: AdmissionHost, now: () => number = Date.
       await quota.admit(a);
     },
   };
+}
+
+/**
+ * DefaultIngressClass: an Ingress created without a class (and without the
+ * legacy class annotation) gets the default IngressClass's name. With
+ * several defaults, the newest wins, as upstream.
+ */
+function defaultIngressClass(host: AdmissionHost, ing: any): void {
+  if (!ing || ing.spec?.ingressClassName || ing.metadata?.annotations?.['kubernetes.io/ingress.class']) return;
+  const info = host.registry.get('networking.k8s.io', 'v1', 'ingressclasses');
+  if (!info) return;
+  const defaults = host
+    .cacheFor(info)
+    .list(resourcePrefix(info))
+    .map((c) => c.obj)
+    .filter((c) => c.metadata?.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true')
+    .sort((x, y) => String(y.metadata.creationTimestamp).localeCompare(String(x.metadata.creationTimestamp)));
+  if (defaults.length) ing.spec = { ...(ing.spec ?? {}), ingressClassName: defaults[0].metadata.name };
 }
