@@ -132,6 +132,7 @@ export class ApiAuthentication {
       }
       const r = { name: ref.name, uid };
       if (kind === 'Pod') {
+        if ((obj.spec?.serviceAccountName || 'default') !== name) throw badRequest(`cannot bind token for serviceaccount "${name}" to pod running with different serviceaccount name.`);
         pod = r;
         // As 1.32: a scheduled pod's token also names its node.
         const n = obj.spec?.nodeName ? this.object('nodes', '', obj.spec.nodeName) : undefined;
