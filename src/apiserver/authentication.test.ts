@@ -86,6 +86,9 @@ test('ServiceAccount admission: default name, volume in every container, opt-out
   for (const c of [...r.body.spec.initContainers, ...r.body.spec.containers]) {
     assert.deepEqual(c.volumeMounts, [{ mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', name: vol.name, readOnly: true }]);
   }
+  // The admitted pod passes validation on later writes (the kubelet's status updates).
+  const st = await call('PUT', '/api/v1/namespaces/default/pods/a/status', { ...r.body, status: { phase: 'Running' } });
+  assert.equal(st.status, 200, JSON.stringify(st.body));
   // A container mounting something else at the path keeps it.
   const own = await call('POST', '/api/v1/namespaces/default/pods', pod('b', { volumes: [{ name: 'mine', emptyDir: {} }], containers: [{ name: 'c', image: 'busybox', volumeMounts: [{ name: 'mine', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }] }] }));
   assert.deepEqual(own.body.spec.volumes.map((v: any) => v.name), ['mine']);
