@@ -201,6 +201,7 @@ export const BUILTIN_RESOURCES: ResourceInfo[] = [
 
   // Create-only reviews, answered and never stored.
   make('authentication.k8s.io', 'v1', { resource: 'selfsubjectreviews', kind: 'SelfSubjectReview', namespaced: false, verbs: ['create'] }),
+  make('authentication.k8s.io', 'v1', { resource: 'tokenreviews', kind: 'TokenReview', namespaced: false, verbs: ['create'] }),
   make('authorization.k8s.io', 'v1', { resource: 'localsubjectaccessreviews', kind: 'LocalSubjectAccessReview', namespaced: true, verbs: ['create'] }),
   make('authorization.k8s.io', 'v1', { resource: 'selfsubjectaccessreviews', kind: 'SelfSubjectAccessReview', namespaced: false, verbs: ['create'] }),
   make('authorization.k8s.io', 'v1', { resource: 'selfsubjectrulesreviews', kind: 'SelfSubjectRulesReview', namespaced: false, verbs: ['create'] }),

@@ -33,6 +33,7 @@ import { isReviewResource, review, ReviewInvalid } from '../auth/reviews.js';
 import type { Attributes } from '../auth/rules.js';
 import { checkEscalation, type RoleLookup } from '../auth/escalation.js';
 import { forbiddenFor, nonResourceAttributes, rbacSource, reconcileBootstrapPolicy, resourceAttributes } from './authorization.js';
+import { ApiAuthentication, type AuthenticationOptions } from './authentication.js';
 import { kubeletGet, kubeletLocation, relayUpgrade, requireHost, resolveContainer, type KubeletClientTLS, type KubeletLocation } from './kubelet-proxy.js';
 
 export interface UserInfo {
@@ -46,7 +47,7 @@ export interface ApiRequest {
   method: string;
   path: string;
   query: URLSearchParams;
-  headers: { accept?: string; contentType?: string; userAgent?: string; impersonate?: ImpersonationRequest };
+  headers: { accept?: string; contentType?: string; userAgent?: string; impersonate?: ImpersonationRequest; /** The Authorization header (bearer tokens). */ authorization?: string };
   body?: Buffer;
   /** Authenticated user; undefined for anonymous requests. */
   user?: UserInfo;
@@ -72,6 +73,8 @@ export interface ApiServerOptions {
   serviceCIDR?: string;
   /** RBAC (what `kts server` runs) or AlwaysAllow (the default, for tests of other stages). */
   authorization?: 'RBAC' | 'AlwaysAllow';
+  /** Bearer tokens, TokenRequest and ServiceAccount admission. */
+  authentication?: AuthenticationOptions;
 }
 
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz', '/version/']);
@@ -98,6 +101,7 @@ export class ApiServer {
   /** Priority admission: spec.priority from the pod's PriorityClass (or the global default). */
   private podHooks: ResourceHooks = {
     beforeCreate: (pod) => {
+      this.authn.admitPod(pod);
       const pcInfo = this.registry.get('scheduling.k8s.io', 'v1', 'priorityclasses')!;
       const cache = this.cacheFor(pcInfo);
       const name: string | undefined = pod.spec?.priorityClassName;
@@ -136,6 +140,7 @@ export class ApiServer {
   /** Set in RBAC mode: writes of roles and bindings are checked for escalation. */
   private roleLookup: RoleLookup | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
+  readonly authn: ApiAuthentication;
 
   constructor(opts: ApiServerOptions) {
     this.store = opts.store;
@@ -143,6 +148,7 @@ export class ApiServer {
     this.serverAddress = opts.serverAddress ?? '127.0.0.1:6443';
     this.authorizationMode = opts.authorization ?? 'AlwaysAllow';
     this.openapi = new OpenAPIv3(this.registry);
+    this.authn = new ApiAuthentication(this.registry, (i) => this.cacheFor(i), opts.authentication);
     this.services = newServiceAllocation(opts.serviceCIDR);
     this.serviceHooks = serviceHooks(this.services);
     this.crds = new CustomResourceManager({
@@ -243,8 +249,9 @@ export class ApiServer {
    * to the pod's kubelet. Returns an error response when the request cannot
    * be relayed; undefined once the relay took over the socket.
    */
-  async podStream(req: { method: string; path: string; query: URLSearchParams; user?: UserInfo; impersonate?: ImpersonationRequest; raw: IncomingMessage }, socket: Duplex, head: Buffer): Promise<ApiResponse | undefined> {
+  async podStream(req: { method: string; path: string; query: URLSearchParams; user?: UserInfo; impersonate?: ImpersonationRequest; authorization?: string; raw: IncomingMessage }, socket: Duplex, head: Buffer): Promise<ApiResponse | undefined> {
     try {
+      if (!req.user) req = { ...req, user: this.authn.authenticate(req.authorization) };
       if (!req.user) throw unauthorized();
       const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach|portforward)$/.exec(req.path);
       if (!m) throw resourceNotFound();
@@ -440,6 +447,7 @@ export class ApiServer {
     if (path === '/version') {
       return json(200, KUBERNETES_VERSION);
     }
+    if (!req.user && req.headers.authorization) req = { ...req, user: this.authn.authenticate(req.headers.authorization) };
     if (!req.user && !PUBLIC_PATHS.has(path)) {
       throw unauthorized();
     }
@@ -551,6 +559,8 @@ export class ApiServer {
         throw invalid(info.group, e.kind, obj.metadata?.name ?? '', what, e.causes);
       }
     }
+    if (verb === 'create' && this.authn.serves(info, sub)) return json(201, this.authn.create(info, ns, name, requireObject(decodeBody(req.body ?? Buffer.alloc(0), req.headers.contentType))));
+    if (verb === 'create' && !sub && info.group === '' && info.resource === 'pods') await this.authn.beforePodCreate(ns);
     if (sub === 'log' && info.resource === 'pods' && info.group === '' && verb === 'get') return this.podLog(ns, name, req.query);
     if (sub === 'proxy' && info.resource === 'nodes' && info.group === '' && verb === 'get') return this.nodeProxy(name, req);
     if (sub && sub !== 'status' && sub !== 'finalize' && sub !== 'scale' && !(sub === 'binding' && info.resource === 'pods' && info.group === '')) {

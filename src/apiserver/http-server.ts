@@ -106,7 +106,7 @@ export class HttpServer {
     const user = cachedUser(req.socket as TLSSocket);
     let result: ApiResponse | undefined;
     try {
-      result = await this.opts.api.podStream({ method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.searchParams, user, impersonate: impersonationFromHeaders(req.headers), raw: req }, socket, head);
+      result = await this.opts.api.podStream({ method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.searchParams, user, impersonate: impersonationFromHeaders(req.headers), authorization: header(req, 'authorization'), raw: req }, socket, head);
     } catch (e) {
       result = { status: 500, contentType: 'application/json', body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: String(e), reason: 'InternalError', code: 500 }) };
     }
@@ -162,6 +162,7 @@ export class HttpServer {
           contentType: header(req, 'content-type'),
           userAgent: header(req, 'user-agent'),
           impersonate: impersonationFromHeaders(req.headers),
+          authorization: header(req, 'authorization'),
         },
         body,
         user,

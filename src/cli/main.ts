@@ -7,6 +7,7 @@ import { UsageError } from './flags.js';
 import { runSim, simHelp } from './sim.js';
 import { imageHelp, runImage } from './image.js';
 import { killallHelp, runKillall } from './killall.js';
+import { runToken, tokenHelp } from './token.js';
 import { KTS_VERSION, KUBERNETES_VERSION } from '../version.js';
 
 const HELP = `kts: a Kubernetes-compatible cluster in one program.
@@ -18,6 +19,7 @@ Commands:
   server    run the control plane in the foreground
   sim       run simulated nodes (no containers) against a cluster
   image     import, list, remove and build images on this node (no registry needed)
+  token     create, list and delete bootstrap tokens of a running cluster
   killall   remove every container, mount and network device kts created
   version   print the kts and Kubernetes versions
   help      show help for a command
@@ -61,6 +63,12 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       return runKillall(rest);
+    case 'token':
+      if (wantsHelp) {
+        console.log(tokenHelp());
+        return 0;
+      }
+      return runToken(rest);
     case 'image':
       if (wantsHelp) {
         console.log(imageHelp());

@@ -16,6 +16,7 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'storage', type: 'string', help: 'storage backend: sqlite or memory', default: 'sqlite' },
   { name: 'tls-san', type: 'list', help: 'extra host names or IPs for the serving certificate (repeatable)' },
   { name: 'disable', type: 'list', help: 'components not to run: scheduler, controllers, agent, proxy, servicelb, dns, ingress (repeatable)' },
+  { name: 'token-auth-file', type: 'string', help: 'CSV file of static bearer tokens: token,user,uid,"group1,group2"' },
   { name: 'container-runtime-endpoint', type: 'string', help: 'use this CRI socket instead of starting containerd' },
   { name: 'node-name', type: 'string', help: 'name of this node', default: 'the host name' },
   { name: 'node-ip', type: 'string', help: 'address the node reports', default: 'the first non-loopback IPv4 address' },
@@ -56,6 +57,7 @@ export function serverConfigFromArgs(args: string[]): ServerConfig {
     const known = ['scheduler', 'controllers', 'agent', 'proxy', 'servicelb', 'dns', 'ingress'];
     for (const d of cfg.disable) if (!known.includes(d)) throw new UsageError(`invalid value for --disable: ${d} (want one of ${known.join(', ')})`);
   }
+  if (v['token-auth-file'] !== undefined) cfg.tokenAuthFile = v['token-auth-file'] as string;
   if (v['container-runtime-endpoint'] !== undefined) cfg.agent.runtimeEndpoint = v['container-runtime-endpoint'] as string;
   if (v['node-name'] !== undefined) cfg.agent.nodeName = v['node-name'] as string;
   if (v['node-ip'] !== undefined) cfg.agent.nodeIP = v['node-ip'] as string;

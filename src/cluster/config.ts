@@ -18,6 +18,8 @@ export interface ServerConfig {
   disable: string[];
   /** Simulated nodes to run in this process (0: none). */
   simNodes: number;
+  /** Static bearer tokens: a CSV file `token,user,uid,"group1,group2"` (--token-auth-file). */
+  tokenAuthFile?: string;
   /** The node agent run in this process unless `disable` holds `agent`. */
   agent: AgentConfig;
 }

@@ -6,6 +6,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore } from '../storage/index.js';
 import type { Store } from '../storage/types.js';
+import { readFileSync } from 'node:fs';
+import { ensureServiceAccountKey } from '../apiserver/pki/sa-key.js';
+import { parseTokenFile } from '../auth/tokens.js';
 import { ensureClusterPKI, issueClientCertificate, issueServingCertificate, kubeconfigYAML, writeKubeconfig } from '../apiserver/pki/index.js';
 import { ApiServer } from '../apiserver/api-server.js';
 import { HttpServer } from '../apiserver/http-server.js';
@@ -51,7 +54,9 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
   const pki = await ensureClusterPKI(cfg.dataDir, { extraSANs: sans });
   progress(`certificates ready in ${pki.dir} [${since()}]`);
 
-  const api = new ApiServer({ store, authorization: 'RBAC' });
+  const serviceAccountKey = await ensureServiceAccountKey(cfg.dataDir);
+  const staticTokens = cfg.tokenAuthFile ? parseTokenFile(readFileSync(cfg.tokenAuthFile, 'utf8')) : undefined;
+  const api = new ApiServer({ store, authorization: 'RBAC', authentication: { serviceAccountKey, staticTokens, serviceAccountAdmission: true } });
   await api.start();
   progress(`API server storage and watch caches ready [${since()}]`);
 
@@ -84,6 +89,8 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
       identity,
       leaderElection: true,
       resources: () => api.registry.all(),
+      rootCA: pki.ca.certPem,
+      signLegacyToken: (ns, sa, secret) => api.authn.issuer.legacy(ns, sa, secret),
     });
     stops.push(() => controllers.stop());
     progress(`controllers started [${since()}]`);

@@ -25,6 +25,8 @@ import { EndpointSliceController } from './endpointslice.js';
 import { ServiceAccountsController } from './serviceaccount.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { ResourceQuotaController } from './resourcequota.js';
+import { RootCAPublisher } from './root-ca-publisher.js';
+import { TokensController, type LegacyTokenSigner } from './serviceaccount-tokens.js';
 import { errorMessage } from './util.js';
 
 export const LEASE_NAMESPACE = 'kube-system';
@@ -45,6 +47,9 @@ export interface ControllerManagerOptions {
   /** Called with the identity whenever the observed leader changes. */
   onNewLeader?: (identity: string) => void;
   onError?: (what: string, err: unknown) => void;
+  /** The cluster CA (published as kube-root-ca.crt) and the legacy token signer: without them those two controllers do not run. */
+  rootCA?: string;
+  signLegacyToken?: LegacyTokenSigner;
 }
 
 export interface ControllerManager {
@@ -77,6 +82,8 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
   const serviceAccounts = new ServiceAccountsController(client, factory);
   const aggregation = new ClusterRoleAggregationController(client, factory);
   const quotas = new ResourceQuotaController(client, factory, { resources: opts.resources });
+  const rootCA = opts.rootCA ? new RootCAPublisher(client, factory, opts.rootCA) : undefined;
+  const tokens = opts.rootCA && opts.signLegacyToken ? new TokensController(client, factory, opts.signLegacyToken, opts.rootCA) : undefined;
   // Last, so it reuses the informers the others asked for.
   const gc = new GarbageCollector(client, { resources: opts.resources, factory, workers: opts.workers?.garbageCollector });
   factory.start();
@@ -96,12 +103,14 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
     aggregation.run(1),
     quotas.run(5),
     gc.run(),
+    ...(rootCA ? [rootCA.run(1)] : []),
+    ...(tokens ? [tokens.run(2)] : []),
   ];
   let stopping: Promise<void> | undefined;
   return {
     stop() {
       stopping ??= (async () => {
-        await Promise.all([namespaces.stop(), replicasets.stop(), deployments.stop(), statefulsets.stop(), daemonsets.stop(), nodeLifecycle.stop(), disruption.stop(), jobs.stop(), cronjobs.stop(), endpoints.stop(), endpointSlices.stop(), serviceAccounts.stop(), aggregation.stop(), quotas.stop(), gc.stop()]);
+        await Promise.all([namespaces.stop(), replicasets.stop(), deployments.stop(), statefulsets.stop(), daemonsets.stop(), nodeLifecycle.stop(), disruption.stop(), jobs.stop(), cronjobs.stop(), endpoints.stop(), endpointSlices.stop(), serviceAccounts.stop(), aggregation.stop(), quotas.stop(), gc.stop(), rootCA?.stop(), tokens?.stop()]);
         factory.stop();
         await Promise.allSettled(runs);
       })();

@@ -33,6 +33,7 @@ import { PodWorkers } from './pod-worker.js';
 import { rotateIfNeeded } from './logs.js';
 import type { EnvSources } from './env.js';
 import type { VolumeSources } from './volumes.js';
+import { TokenManager } from './tokens.js';
 import { ProbeManager } from './probes.js';
 import { mirrorHash, mirrorPodFor, readStaticPods, runnablePod, type StaticPod } from './static-pods.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../client/types.js';
@@ -216,7 +217,14 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
     field: (path) => podField(pod, path),
     resource: (cn, r, d) => podResource(pod, cn, r, d),
   });
+  const tokens = new TokenManager(client);
   const volumeSources: VolumeSources = {
+    serviceAccountToken: async (pod, source) => {
+      const t = await tokens.tokenFor(pod, source);
+      // Rewrite the volume with a fresh token once this one is 80% through its life.
+      if (t.fresh) setTimeout(() => queue.add(metaNamespaceKey(pod)), Math.max(1000, t.refreshAt - Date.now())).unref();
+      return t.token;
+    },
     configMap: (ns, name) => configMaps.getByName(ns, name),
     secret: (ns, name) => secrets.getByName(ns, name),
     persistentVolumeClaim: (ns, name) => client.get(`/api/v1/namespaces/${ns}/persistentvolumeclaims/${name}`).catch(() => undefined),

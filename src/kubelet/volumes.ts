@@ -25,6 +25,8 @@ export interface VolumeSources {
   /** A value of the pod's downward API (`metadata.labels`, `limits.cpu`, ...). */
   field(pod: any, fieldPath: string): string | undefined;
   resource(pod: any, containerName: string, resource: string, divisor: string | undefined): string | undefined;
+  /** A ServiceAccount token for a projected `serviceAccountToken` source (from the TokenRequest API). */
+  serviceAccountToken?(pod: any, source: { audience?: string; expirationSeconds?: number; path: string }): Promise<string>;
 }
 
 export class VolumeError extends Error {
@@ -139,7 +141,7 @@ function downwardFiles(pod: any, volumeName: string, items: any[], defaultMode: 
 }
 
 /** The files a configMap, secret, downwardAPI or projected volume holds now. */
-export function projectedFiles(pod: any, vol: any, src: VolumeSources): FileEntry[] | undefined {
+export function projectedFiles(pod: any, vol: any, src: VolumeSources, tokens: Map<object, string> = new Map()): FileEntry[] | undefined {
   const ns = pod.metadata.namespace;
   if (vol.configMap) {
     const name = vol.configMap.name;
@@ -181,7 +183,9 @@ export function projectedFiles(pod: any, vol: any, src: VolumeSources): FileEntr
       } else if (source.downwardAPI) {
         files.push(...downwardFiles(pod, vol.name, source.downwardAPI.items, mode, src));
       } else if (source.serviceAccountToken) {
-        throw new VolumeError(vol.name, 'serviceAccountToken projection needs the TokenRequest API, which this kts does not serve yet');
+        const token = tokens.get(source.serviceAccountToken);
+        if (token === undefined) throw new VolumeError(vol.name, 'no ServiceAccount token source on this node');
+        files.push({ path: source.serviceAccountToken.path, content: Buffer.from(token), mode });
       }
     }
     return files;
@@ -275,7 +279,17 @@ export async function setUpVolumes(pod: any, podDir: string, src: VolumeSources)
       if (pv?.spec?.hostPath) checkHostPath(name, path, pv.spec.hostPath.type ?? 'DirectoryOrCreate');
       out.set(name, { hostPath: path, readOnly: !!vol.persistentVolumeClaim.readOnly });
     } else {
-      const files = projectedFiles(pod, vol, src);
+      // Tokens come from the API (asynchronously), before the files are assembled.
+      const tokens = new Map<object, string>();
+      for (const s of vol.projected?.sources ?? []) {
+        if (!s.serviceAccountToken || !src.serviceAccountToken) continue;
+        try {
+          tokens.set(s.serviceAccountToken, await src.serviceAccountToken(pod, s.serviceAccountToken));
+        } catch (e) {
+          throw new VolumeError(name, `failed to fetch token: ${(e as Error).message}`);
+        }
+      }
+      const files = projectedFiles(pod, vol, src, tokens);
       if (files === undefined) throw new VolumeError(name, `volume type ${Object.keys(vol).filter((k) => k !== 'name').join(',')} is not supported by this node`);
       const plugin = vol.configMap ? 'configmap' : vol.secret ? 'secret' : vol.downwardAPI ? 'downward-api' : 'projected';
       const dir = join(podDir, 'volumes', `kubernetes.io~${plugin}`, name);

@@ -222,7 +222,7 @@ function validateVolumeSource(vol: any, fld: string): FieldError[] {
             const tp = child(sp, 'serviceAccountToken');
             if (typeof t.expirationSeconds === 'number') {
               if (t.expirationSeconds < 10 * 60) errs.push(invalid(child(tp, 'expirationSeconds'), t.expirationSeconds, 'may not specify a duration less than 10 minutes'));
-              else if (t.expirationSeconds > 1 << 32) errs.push(invalid(child(tp, 'expirationSeconds'), t.expirationSeconds, 'may not specify a duration larger than 2^32 seconds'));
+              else if (t.expirationSeconds > 2 ** 32) errs.push(invalid(child(tp, 'expirationSeconds'), t.expirationSeconds, 'may not specify a duration larger than 2^32 seconds'));
             }
             if (!str(t.path)) errs.push(required(child(tp, 'path')));
           }
