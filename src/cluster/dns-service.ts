@@ -7,6 +7,7 @@
  */
 import type { ApiClient } from '../client/types.js';
 import { isAlreadyExists, isNotFound } from '../client/types.js';
+import { upsert } from './upsert.js';
 
 export const DNS_SERVICE_IP = '10.43.0.10';
 const NS = 'kube-system';
@@ -53,14 +54,4 @@ export async function ensureDnsService(client: ApiClient, serverIP: string, clus
     subsets: [{ addresses: [{ ip: serverIP }], ports: PORTS }],
   });
   return svc.spec.clusterIP;
-}
-
-async function upsert(client: ApiClient, collection: string, name: string, want: any): Promise<void> {
-  try {
-    const cur = await client.get(`${collection}/${name}`);
-    await client.update(`${collection}/${name}?fieldManager=kts`, { ...want, metadata: { ...want.metadata, resourceVersion: cur.metadata.resourceVersion } });
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-    await client.create(`${collection}?fieldManager=kts`, want);
-  }
 }

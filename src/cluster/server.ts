@@ -22,12 +22,15 @@ import { defaultNodeName, detectNodeIP } from '../kubelet/node.js';
 import { startServiceProxy } from '../proxy/proxier.js';
 import { startClusterDns, type ClusterDns } from '../dns/index.js';
 import { ensureDnsService } from './dns-service.js';
+import { ensureKubernetesEndpoints } from './kubernetes-endpoints.js';
 import { startIngressController } from '../ingress/index.js';
 import { startServiceLB } from '../proxy/service-lb.js';
 
 /** Pod addresses of every node (each node's pod CIDR is a /24 of it). */
 const CLUSTER_CIDR = '10.42.0.0/16';
 const CLUSTER_DOMAIN = 'cluster.local';
+/** The first address of the Service range (10.43.0.0/16), which the API server gives the kubernetes Service. */
+const KUBERNETES_SERVICE_IP = '10.43.0.1';
 import { hostname } from 'node:os';
 import type { ServerConfig } from './config.js';
 
@@ -49,7 +52,8 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
   const store: Store = await openStore(cfg.storage, cfg.dataDir);
   progress(`storage: ${cfg.storage}${cfg.storage === 'sqlite' ? ` (${join(cfg.dataDir, 'state.db')})` : ''} at revision ${await store.currentRevision()} [${since()}]`);
 
-  const sans = [...cfg.tlsSANs];
+  // The kubernetes Service's address: in-cluster clients verify the certificate against it.
+  const sans = [...cfg.tlsSANs, KUBERNETES_SERVICE_IP];
   if (cfg.bindAddress !== '0.0.0.0' && cfg.bindAddress !== '::') sans.push(cfg.bindAddress);
   const pki = await ensureClusterPKI(cfg.dataDir, { extraSANs: sans });
   progress(`certificates ready in ${pki.dir} [${since()}]`);
@@ -72,6 +76,9 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
   const url = `https://${hostForUrl}:${addr.port}`;
   api.setServerAddress(`${hostForUrl}:${addr.port}`);
   progress(`API server listening on ${cfg.bindAddress}:${addr.port} [${since()}]`);
+  // In-cluster clients reach the API server through the kubernetes Service: its endpoints are this server.
+  const advertise = cfg.bindAddress === '0.0.0.0' || cfg.bindAddress === '::' ? detectNodeIP() : cfg.bindAddress;
+  await ensureKubernetesEndpoints(new InProcessClient(api, { name: 'system:kts:bootstrap', groups: ['system:masters', 'system:authenticated'] }), advertise, addr.port);
 
   const kubeconfig = kubeconfigYAML({ server: url, caPem: pki.ca.certPem, client: pki.admin });
   const kubeconfigPath = join(cfg.dataDir, 'admin.kubeconfig');

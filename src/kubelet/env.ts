@@ -13,6 +13,8 @@ export interface EnvSources {
   field(path: string): string | undefined;
   /** limits.cpu, requests.memory, ... of the named container (default: this one). */
   resource(containerName: string | undefined, resource: string, divisor: string | undefined): string | undefined;
+  /** Service link variables, set before everything else (the container's own entries win). */
+  services?(): Array<{ key: string; value: string }>;
 }
 
 export class EnvError extends Error {}
@@ -56,6 +58,7 @@ export function buildEnv(container: any, sources: EnvSources): Array<{ key: stri
     vars.delete(k);
     vars.set(k, v);
   };
+  for (const e of sources.services?.() ?? []) set(e.key, e.value);
   for (const from of container.envFrom ?? []) {
     const prefix: string = from.prefix ?? '';
     let data: Record<string, string> | undefined;

@@ -25,6 +25,7 @@ import { parseQuantity } from '../api/validation/quantity.js';
 import { LABEL_CONTAINER_NAME, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, podCgroupParent } from './runtime-config.js';
 import { StatsProvider, type StatsPod } from './stats.js';
 import { hostResolvConf, podDnsConfig } from './dns-config.js';
+import { serviceEnvVars } from './service-env.js';
 import { KubeletServer } from './server.js';
 import { StreamHandler } from './streams.js';
 import { ImageManager } from './images.js';
@@ -180,6 +181,7 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
   // Objects pods refer to.
   const configMaps = new Informer(client, '/api/v1/configmaps');
   const secrets = new Informer(client, '/api/v1/secrets');
+  const services = new Informer(client, '/api/v1/services');
   const pods = new Informer(client, PODS, { fieldSelector: `spec.nodeName=${nodeName}` });
   podsRef.current = pods;
   const queue = new WorkQueue<string>({ name: 'kubelet-pods' } as any);
@@ -216,6 +218,7 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
     secret: (name) => dataOf(secrets.getByName(pod.metadata.namespace, name), true),
     field: (path) => podField(pod, path),
     resource: (cn, r, d) => podResource(pod, cn, r, d),
+    services: () => serviceEnvVars(services.list(), pod),
   });
   const tokens = new TokenManager(client);
   const volumeSources: VolumeSources = {
@@ -258,8 +261,9 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
   }
   configMaps.start();
   secrets.start();
+  services.start();
   pods.start();
-  await Promise.all([configMaps.waitForSync(), secrets.waitForSync(), pods.waitForSync()]);
+  await Promise.all([configMaps.waitForSync(), secrets.waitForSync(), services.waitForSync(), pods.waitForSync()]);
 
   // Static pods: manifests on disk, read again every 2 s; their mirror pods in the API.
   const staticDir = cfg.staticPodPath ?? join(agentDir, 'pod-manifests');
@@ -420,6 +424,7 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
       pods.stop();
       configMaps.stop();
       secrets.stop();
+      services.stop();
       queue.shutDown();
       await done.catch(() => undefined);
       runtime.close();

@@ -13,6 +13,9 @@ import { generateCA, issueServingCertificate } from '../../src/apiserver/pki/ind
 import { eventually, type KtsProcess } from './harness.js';
 import { BUSYBOX, startAgentCluster, type AgentCluster } from './agent-harness.js';
 
+/** A statically linked kubectl, mounted into a pod to act as an in-cluster client. */
+const KUBECTL_BINARY = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
+
 let cluster: AgentCluster;
 let kts: KtsProcess;
 
@@ -272,4 +275,38 @@ spec:
   const nodeIP = (await kts.k(['get', 'nodes', '-o', 'jsonpath={.items[0].status.addresses[?(@.type=="InternalIP")].address}'])).trim();
   await eventually('ingress address', async () => ((await kts.k(['get', 'ingress', 'sites', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])).trim() === nodeIP ? true : undefined));
   assert.match(await kts.k(['get', 'ingress', 'sites']), new RegExp(`sites\\s+kts\\s+web\\.example\\.test,db\\.example\\.test\\s+${nodeIP.replace(/\./g, '\\.')}\\s+80, 443`));
+});
+
+test('in-cluster access: a pod reaches the API server through the kubernetes Service with its ServiceAccount token, and RBAC applies', async () => {
+  await kts.k(['create', 'serviceaccount', 'robot']);
+  await kts.k(['create', 'role', 'cm-reader', '--verb=get,list', '--resource=configmaps']);
+  await kts.k(['create', 'rolebinding', 'robot-cm', '--role=cm-reader', '--serviceaccount=default:robot']);
+  await kts.k(['create', 'configmap', 'shared', '--from-literal=a=b']);
+  // The real kubectl (a static binary) inside the pod, with in-cluster configuration only.
+  await kts.k(
+    ['apply', '-f', '-'],
+    `apiVersion: v1
+kind: Pod
+metadata: {name: incluster}
+spec:
+  serviceAccountName: robot
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: ${BUSYBOX}
+    command: [sleep, '100000']
+    volumeMounts: [{name: kubectl, mountPath: /usr/local/bin/kubectl, readOnly: true}]
+  volumes: [{name: kubectl, hostPath: {path: ${KUBECTL_BINARY}, type: File}}]
+`,
+  );
+  await kts.k(['wait', '--for=condition=Ready', 'pod/incluster', '--timeout=60s']);
+  const env = await kts.k(['exec', 'incluster', '--', 'env']);
+  assert.match(env, /^KUBERNETES_SERVICE_HOST=10\.43\.0\.1$/m);
+  assert.match(env, /^KUBERNETES_SERVICE_PORT=443$/m);
+  assert.deepEqual((await kts.k(['exec', 'incluster', '--', 'ls', '/var/run/secrets/kubernetes.io/serviceaccount'])).split('\n').filter(Boolean), ['ca.crt', 'namespace', 'token']);
+  assert.equal(await kts.k(['exec', 'incluster', '--', 'kubectl', 'get', 'configmap', 'shared', '-o', 'jsonpath={.data.a}']), 'b');
+  const del = await kts.kubectl(['exec', 'incluster', '--', 'kubectl', 'delete', 'configmap', 'shared']);
+  assert.notEqual(del.code, 0);
+  assert.match(del.stderr, /configmaps "shared" is forbidden: User "system:serviceaccount:default:robot" cannot delete resource "configmaps" in API group "" in the namespace "default"/);
+  assert.match(await kts.k(['exec', 'incluster', '--', 'kubectl', 'auth', 'whoami']), /Username\s+system:serviceaccount:default:robot/);
 });
