@@ -310,3 +310,28 @@ spec:
   assert.match(del.stderr, /configmaps "shared" is forbidden: User "system:serviceaccount:default:robot" cannot delete resource "configmaps" in API group "" in the namespace "default"/);
   assert.match(await kts.k(['exec', 'incluster', '--', 'kubectl', 'auth', 'whoami']), /Username\s+system:serviceaccount:default:robot/);
 });
+
+test('a hostNetwork pod runs in the node\'s network namespace: the node\'s IP and name, and Services still reachable', async () => {
+  await kts.k(
+    ['apply', '-f', '-'],
+    `apiVersion: v1
+kind: Pod
+metadata: {name: hostnet}
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  containers: [{name: c, image: ${BUSYBOX}, command: [sleep, '100000']}]
+`,
+  );
+  await kts.k(['wait', '--for=condition=Ready', 'pod/hostnet', '--timeout=60s']);
+  const p = JSON.parse(await kts.k(['get', 'pod', 'hostnet', '-o', 'json']));
+  const node = JSON.parse(await kts.k(['get', 'nodes', '-o', 'json'])).items[0];
+  const nodeIP = node.status.addresses.find((a: any) => a.type === 'InternalIP').address;
+  assert.equal(p.status.podIP, nodeIP);
+  assert.equal(p.status.hostIP, nodeIP);
+  assert.equal((await kts.k(['exec', 'hostnet', '--', 'hostname'])).trim(), node.metadata.name);
+  const webIP = (await kts.k(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+  const body = (await kts.k(['exec', 'hostnet', '--', 'wget', '-qO-', `http://${webIP}/`])).trim();
+  assert.ok((await podNames()).includes(body), body);
+  await kts.k(['delete', 'pod', 'hostnet', '--wait=false']);
+});
