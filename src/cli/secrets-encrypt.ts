@@ -69,10 +69,10 @@ export async function runSecretsEncrypt(args: string[]): Promise<number> {
         }
         const st = await encryptionStatus(store);
         console.log(`encrypted resources: ${resources.join(', ') || 'none'}`);
-        console.log('KEY'.padEnd(12) + 'OBJECTS');
-        store.transformer.keys.forEach((k, i) => console.log(`${k.name}${i === 0 ? ' (write)' : ''}`.padEnd(12) + String(st.byKey.get(k.name) ?? 0)));
-        for (const [name, n] of st.byKey) if (!store.transformer.keys.some((k) => k.name === name)) console.log(`${name} (unknown)`.padEnd(12) + String(n));
-        console.log('plaintext'.padEnd(12) + String(st.plaintext));
+        console.log('KEY'.padEnd(18) + 'OBJECTS');
+        store.transformer.keys.forEach((k, i) => console.log(`${k.name}${i === 0 ? ' (write)' : ''}`.padEnd(18) + String(st.byKey.get(k.name) ?? 0)));
+        for (const [name, n] of st.byKey) if (!store.transformer.keys.some((k) => k.name === name)) console.log(`${name} (unknown)`.padEnd(18) + String(n));
+        console.log('plaintext'.padEnd(18) + String(st.plaintext));
         return 0;
       } finally {
         await inner.close();
