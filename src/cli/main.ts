@@ -8,6 +8,7 @@ import { runSim, simHelp } from './sim.js';
 import { imageHelp, runImage } from './image.js';
 import { killallHelp, runKillall } from './killall.js';
 import { runToken, tokenHelp } from './token.js';
+import { runSecretsEncrypt, secretsEncryptHelp } from './secrets-encrypt.js';
 import { KTS_VERSION, KUBERNETES_VERSION } from '../version.js';
 
 const HELP = `kts: a Kubernetes-compatible cluster in one program.
@@ -20,6 +21,7 @@ Commands:
   sim       run simulated nodes (no containers) against a cluster
   image     import, list, remove and build images on this node (no registry needed)
   token     create, list and delete bootstrap tokens of a running cluster
+  secrets-encrypt  rotate the keys that encrypt Secrets at rest, re-encrypt, show status
   killall   remove every container, mount and network device kts created
   version   print the kts and Kubernetes versions
   help      show help for a command
@@ -69,6 +71,12 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       return runToken(rest);
+    case 'secrets-encrypt':
+      if (wantsHelp) {
+        console.log(secretsEncryptHelp());
+        return 0;
+      }
+      return runSecretsEncrypt(rest);
     case 'image':
       if (wantsHelp) {
         console.log(imageHelp());

@@ -14,6 +14,7 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'bind-address', type: 'string', help: 'address the API server listens on', default: '0.0.0.0' },
   { name: 'write-kubeconfig', type: 'string', help: 'also write the admin kubeconfig to this path' },
   { name: 'storage', type: 'string', help: 'storage backend: sqlite or memory', default: 'sqlite' },
+  { name: 'encrypt-resources', type: 'list', help: 'resources encrypted at rest with the keys in <data-dir>/encryption/keys.json (empty: none)', default: 'secrets' },
   { name: 'tls-san', type: 'list', help: 'extra host names or IPs for the serving certificate (repeatable)' },
   { name: 'disable', type: 'list', help: 'components not to run: scheduler, controllers, agent, proxy, servicelb, dns, ingress (repeatable)' },
   { name: 'token-auth-file', type: 'string', help: 'CSV file of static bearer tokens: token,user,uid,"group1,group2"' },
@@ -50,6 +51,12 @@ export function serverConfigFromArgs(args: string[]): ServerConfig {
   if (v.storage !== undefined) {
     if (v.storage !== 'sqlite' && v.storage !== 'memory') throw new UsageError(`invalid value for --storage: ${String(v.storage)} (want sqlite or memory)`);
     cfg.storage = v.storage;
+  }
+  if (v['encrypt-resources'] !== undefined) {
+    cfg.encryptResources = v['encrypt-resources'] as string[];
+    for (const r of cfg.encryptResources) {
+      if (!/^[a-z0-9-]+(\.[a-z0-9.-]+)?$/.test(r)) throw new UsageError(`invalid value for --encrypt-resources: ${r} (want a resource such as secrets or deployments.apps)`);
+    }
   }
   if (v['tls-san'] !== undefined) cfg.tlsSANs = v['tls-san'] as string[];
   if (v.disable !== undefined) {

@@ -12,6 +12,8 @@ export interface ServerConfig {
   /** Extra path to write the admin kubeconfig to. */
   writeKubeconfig?: string;
   storage: 'sqlite' | 'memory';
+  /** Resources whose stored values are encrypted (sqlite only): `secrets`, `<resource>.<group>`; default `secrets`. */
+  encryptResources?: string[];
   /** Extra names or IPs for the serving certificate. */
   tlsSANs: string[];
   /** Components not to run in this server (`scheduler`, `controllers`). */

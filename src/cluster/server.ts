@@ -4,7 +4,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openStore } from '../storage/index.js';
+import { encryptStore, openStore, reencrypt } from '../storage/index.js';
 import type { Store } from '../storage/types.js';
 import { readFileSync } from 'node:fs';
 import { ensureServiceAccountKey } from '../apiserver/pki/sa-key.js';
@@ -49,8 +49,17 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
   const since = () => `${Math.round(performance.now() - t0)}ms`;
   mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
 
-  const store: Store = await openStore(cfg.storage, cfg.dataDir);
+  let store: Store = await openStore(cfg.storage, cfg.dataDir);
   progress(`storage: ${cfg.storage}${cfg.storage === 'sqlite' ? ` (${join(cfg.dataDir, 'state.db')})` : ''} at revision ${await store.currentRevision()} [${since()}]`);
+  if (cfg.storage === 'sqlite') {
+    // Encryption at rest; objects still in plaintext or under an older key
+    // (after `kts secrets-encrypt rotate`) are rewritten with the write key.
+    const resources = cfg.encryptResources ?? ['secrets'];
+    const encrypting = encryptStore(store, cfg.dataDir, resources);
+    const r = await reencrypt(encrypting);
+    store = encrypting;
+    progress(`encryption at rest: ${resources.join(', ') || 'none'} with key ${encrypting.transformer.writeKeyName}${r.rewritten ? `, ${r.rewritten} objects re-encrypted` : ''} [${since()}]`);
+  }
 
   // The kubernetes Service's address: in-cluster clients verify the certificate against it.
   const sans = [...cfg.tlsSANs, KUBERNETES_SERVICE_IP];

@@ -5,10 +5,14 @@ import { join } from 'node:path';
 import { MemoryStore } from './memory.js';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite.js';
 import type { Store } from './types.js';
+import { AesGcmTransformer, resourcePrefix } from './encryption.js';
+import { ensureEncryptionKeys } from './encryption-keys.js';
+import { EncryptingStore } from './encrypting-store.js';
 
 export * from './types.js';
 export { MemoryStore } from './memory.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite.js';
+export { EncryptingStore, reencrypt, encryptionStatus } from './encrypting-store.js';
 
 export type StoreKind = 'memory' | 'sqlite';
 
@@ -28,4 +32,15 @@ export async function openStore(kind: StoreKind, dataDir?: string, opts?: Sqlite
     default:
       throw new Error(`openStore: unknown store kind ${JSON.stringify(kind as string)}`);
   }
+}
+
+/**
+ * Wraps a store so the values of `resources` (upstream names: `secrets`,
+ * `deployments.apps`) are encrypted with the keys of
+ * `<dataDir>/encryption/keys.json`, generated when missing. Values encrypted
+ * earlier stay readable even when their resource is no longer listed.
+ */
+export function encryptStore(inner: Store, dataDir: string, resources: readonly string[]): EncryptingStore {
+  const transformer = new AesGcmTransformer(ensureEncryptionKeys(dataDir));
+  return new EncryptingStore(inner, transformer, resources.map(resourcePrefix));
 }
