@@ -101,6 +101,8 @@ export interface AdmissionAttributes {
   /** The stored object, for updates. */
   old?: any;
   dryRun: boolean;
+  /** Collects the request's Warning headers. */
+  warnings?: WarningRecorder;
 }
 
 /**
@@ -726,7 +728,7 @@ export class ResourceRest {
     dropEmptyMeta(meta);
     if (!opts.managedFieldsSet) setManagedFields(body, updateManagedFields(undefined, body, { manager: opts.fieldManager ?? '', time: nowTime(), apiVersion: apiVersionOf(info) }));
     if (info.group === '' && info.resource === 'namespaces') prepareNamespaceForCreate(body);
-    const attrs = { info, operation: 'CREATE' as const, subresource: '', obj: body, dryRun: opts.dryRun };
+    const attrs = { info, operation: 'CREATE' as const, subresource: '', obj: body, dryRun: opts.dryRun, warnings: opts.warnings };
     this.ctx.admission?.mutate(attrs);
     const errs = strategy ? strategy.create(body) : validate(info, body);
     if (errs.length) throwInvalid(info, name, errs);
@@ -866,7 +868,7 @@ export class ResourceRest {
     } else {
       delete m.generation;
     }
-    const attrs = { info, operation: 'UPDATE' as const, subresource, obj: next, old, dryRun: opts.dryRun };
+    const attrs = { info, operation: 'UPDATE' as const, subresource, obj: next, old, dryRun: opts.dryRun, warnings: opts.warnings };
     if (subresource === '') this.ctx.admission?.mutate(attrs);
     const errs = strategyErrs ?? validate(info, next, old);
     if (errs.length) throwInvalid(info, name, errs);

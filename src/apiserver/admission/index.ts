@@ -1,6 +1,7 @@
 // The API server's cross-resource admission plugins, in upstream's order:
 // LimitRanger (mutating: container defaults; validating: min/max/ratio),
-// then ResourceQuota (validating, last); DefaultIngressClass (mutating). Per-resource admission (Priority,
+// then PodSecurity (validating), then ResourceQuota (validating, last);
+// DefaultIngressClass (mutating). Per-resource admission (Priority,
 // DefaultTolerationSeconds, Service allocation) stays in ResourceHooks.
 
 import type { ResourceInfo, ResourceRegistry } from '../../api/registry.js';
@@ -11,6 +12,7 @@ import type { WatchCache } from '../watch-cache.js';
 import type { Store } from '../../storage/types.js';
 import { resourcePrefix } from '../objects.js';
 import { ResourceQuotaAdmission } from './resourcequota.js';
+import { PodSecurityAdmission } from './podsecurity.js';
 
 /** What the plugins need from the API server. */
 export interface AdmissionHost {
@@ -31,6 +33,7 @@ export function namespacedObjects(host: AdmissionHost, resource: string, ns: str
 
 export function newAdmissionChain(host: AdmissionHost, now: () => number = Date.now): AdmissionChain {
   const quota = new ResourceQuotaAdmission(host, now);
+  const podSecurity = new PodSecurityAdmission(host);
   const nameOf = (a: AdmissionAttributes): string => a.obj?.metadata?.name || a.obj?.metadata?.generateName || '';
   return {
     mutate(a) {
@@ -49,6 +52,7 @@ export function newAdmissionChain(host: AdmissionHost, now: () => number = Date.
           if (why) throw forbidden(a.info.group, a.info.resource, nameOf(a), why);
         }
       }
+      podSecurity.validate(a, a.warnings);
       await quota.admit(a);
     },
   };
