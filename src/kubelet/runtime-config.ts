@@ -92,7 +92,8 @@ export function sandboxConfig(pod: any, opts: SandboxOptions): PodSandboxConfig 
   for (const s of psc.sysctls ?? []) if (s?.name) sysctls[s.name] = String(s.value ?? '');
   const config: PodSandboxConfig = {
     metadata: { name: pod.metadata.name, uid: pod.metadata.uid, namespace: pod.metadata.namespace, attempt: opts.attempt },
-    hostname: podHostname(pod, opts.nodeHostname),
+    // A host-network pod shares the node's UTS namespace: runc cannot set a hostname there (nor does upstream).
+    hostname: pod.spec?.hostNetwork ? '' : podHostname(pod, opts.nodeHostname),
     logDirectory: opts.logDirectory,
     portMappings: ports,
     labels: podLabels(pod),
