@@ -102,6 +102,8 @@ export const GROUP_VERSIONS: Array<{ group: string; versions: string[] }> = [
   { group: 'coordination.k8s.io', versions: ['v1'] },
   { group: 'node.k8s.io', versions: ['v1'] },
   { group: 'discovery.k8s.io', versions: ['v1'] },
+  // Served by the API server itself in kts (metrics-server is an aggregated API upstream).
+  { group: 'metrics.k8s.io', versions: ['v1beta1'] },
 ];
 
 const podSubs = [
@@ -200,6 +202,8 @@ export const BUILTIN_RESOURCES: ResourceInfo[] = [
   make('batch', 'v1', { resource: 'jobs', kind: 'Job', namespaced: true, categories: ['all'], status: true, generation: true }),
 
   // Create-only reviews, answered and never stored.
+  make('metrics.k8s.io', 'v1beta1', { resource: 'nodes', kind: 'NodeMetrics', namespaced: false, verbs: ['get', 'list'] }),
+  make('metrics.k8s.io', 'v1beta1', { resource: 'pods', kind: 'PodMetrics', namespaced: true, verbs: ['get', 'list'] }),
   make('authentication.k8s.io', 'v1', { resource: 'selfsubjectreviews', kind: 'SelfSubjectReview', namespaced: false, verbs: ['create'] }),
   make('authentication.k8s.io', 'v1', { resource: 'tokenreviews', kind: 'TokenReview', namespaced: false, verbs: ['create'] }),
   make('authorization.k8s.io', 'v1', { resource: 'localsubjectaccessreviews', kind: 'LocalSubjectAccessReview', namespaced: true, verbs: ['create'] }),

@@ -11,7 +11,7 @@ import type { Store } from '../storage/types.js';
 import { StoreError } from '../storage/types.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { decodeBody, negotiate, requireObject, type ResponseShape } from './codec.js';
-import { ApiError, internalError, methodNotSupported, resourceNotFound, unauthorized, badRequest, notAcceptable, forbidden, invalid } from './errors.js';
+import { ApiError, internalError, methodNotSupported, resourceNotFound, unauthorized, badRequest, notAcceptable, forbidden, invalid, notFound } from './errors.js';
 import YAML from 'yaml';
 import { parseRequestInfo, type ResourceRequest } from './request-info.js';
 import { ResourceRest, writeOptions, type RestResult, type WatchSink } from './rest.js';
@@ -30,6 +30,8 @@ import type { Duplex } from 'node:stream';
 import { AlwaysAllow, RbacAuthorizer, type Authorizer } from '../auth/rbac.js';
 import { impersonate, type ImpersonationRequest } from '../auth/impersonation.js';
 import { isReviewResource, review, ReviewInvalid } from '../auth/reviews.js';
+import { matches, parseLabelSelector } from '../api/labels.js';
+import { METRICS_GROUP, MetricsApi, metricsItem, metricsList } from './metrics-api.js';
 import type { Attributes } from '../auth/rules.js';
 import { checkEscalation, type RoleLookup } from '../auth/escalation.js';
 import { forbiddenFor, nonResourceAttributes, rbacSource, reconcileBootstrapPolicy, resourceAttributes } from './authorization.js';
@@ -181,6 +183,7 @@ export class ApiServer {
   }
 
   private kubeletTLS: KubeletClientTLS | undefined;
+  private readonly metrics = new MetricsApi(() => this.kubeletTLS);
 
   private objectOf(group: string, version: string, resource: string, ns: string, name: string): any {
     const r = this.rest(this.registry.get(group, version, resource)!).get(ns, name);
@@ -223,6 +226,36 @@ export class ApiServer {
         return () => res.destroy();
       },
     };
+  }
+
+  /** metrics.k8s.io: NodeMetrics and PodMetrics from the kubelets' summaries (kubectl top). */
+  private async metricsRequest(info: ResourceInfo, ns: string, name: string, req: ApiRequest): Promise<ApiResponse> {
+    const nodesInfo = this.registry.get('', 'v1', 'nodes')!;
+    const podsInfo = this.registry.get('', 'v1', 'pods')!;
+    const nodes = this.cacheFor(nodesInfo).list(resourcePrefix(nodesInfo)).map((c) => c.obj);
+    const raw = req.query.get('labelSelector');
+    let sel;
+    try {
+      sel = raw ? parseLabelSelector(raw) : undefined;
+    } catch (e) {
+      throw badRequest(`unable to parse requirement: ${(e as Error).message}`);
+    }
+    const keep = (i: any) => (!sel || matches(sel, i.metadata.labels ?? {})) && (!name || i.metadata.name === name);
+    if (info.resource === 'nodes') {
+      const items = (await this.metrics.nodeMetrics(nodes)).filter(keep);
+      if (name) {
+        if (!items[0]) throw notFound(METRICS_GROUP, 'nodes', name);
+        return json(200, metricsItem('NodeMetrics', items[0]));
+      }
+      return json(200, metricsList('NodeMetricsList', items));
+    }
+    const podOf = (pns: string, pname: string) => this.cacheFor(podsInfo).get(`${resourcePrefix(podsInfo)}${pns}/${pname}`)?.obj;
+    const items = (await this.metrics.podMetrics(nodes, podOf)).filter((i) => (!ns || i.metadata.namespace === ns) && keep(i));
+    if (name) {
+      if (!items[0]) throw notFound(METRICS_GROUP, 'pods', name);
+      return json(200, metricsItem('PodMetrics', items[0]));
+    }
+    return json(200, metricsList('PodMetricsList', items));
   }
 
   /** GET nodes/{name}/proxy/{path}: the node's kubelet API (stats, logs, healthz...). */
@@ -549,6 +582,7 @@ export class ApiServer {
     if (!name && (verb === 'update' || verb === 'patch' || (verb === 'get' && sub))) throw methodNotSupported();
     const allowed = sub ? info.subresources.find((s) => s.name === sub)!.verbs : info.verbs;
     if (!allowed.includes(verb)) throw methodNotSupported();
+    if (info.group === METRICS_GROUP) return this.metricsRequest(info, ns, name, req);
     if (verb === 'create' && !sub && isReviewResource(info.group, info.resource)) {
       const obj = requireObject(decodeBody(req.body ?? Buffer.alloc(0), req.headers.contentType));
       try {

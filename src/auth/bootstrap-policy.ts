@@ -155,6 +155,8 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(['patch', 'update'], [''], ['services/status']),
       rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
     ]),
+    // As metrics-server installs it: the resource metrics join view, edit and admin.
+    clusterRole('system:aggregated-metrics-reader', [rule(['get', 'list', 'watch'], ['metrics.k8s.io'], ['pods', 'nodes'])], { 'rbac.authorization.k8s.io/aggregate-to-view': 'true', 'rbac.authorization.k8s.io/aggregate-to-edit': 'true', 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' }),
     clusterRole('system:kts:ingress', [
       rule(READ, [''], ['services', 'endpoints', 'secrets']),
       rule(READ, ['discovery.k8s.io'], ['endpointslices']),

@@ -384,7 +384,7 @@ spec:
   await kts.k(['delete', 'pod', 'sec', '--grace-period=1', '--wait=false']);
 });
 
-test('the kubelet reports per-pod CPU and memory from cgroups on /stats/summary (through nodes/proxy)', async () => {
+test('the kubelet reports per-pod CPU and memory from cgroups on /stats/summary (through nodes/proxy), and kubectl top shows them', async () => {
   await apply(`apiVersion: v1
 kind: Pod
 metadata: {name: burn}
@@ -412,6 +412,19 @@ spec:
   assert.ok(p.cpu.usageNanoCores > 100_000_000 && p.cpu.usageNanoCores < 260_000_000, `usageNanoCores ${p.cpu.usageNanoCores}`);
   assert.ok(p.containers[0].cpu.usageCoreNanoSeconds > 0);
   assert.ok(p.memory.workingSetBytes > 0);
+
+  // kubectl top reads the same figures through metrics.k8s.io.
+  const top = await eventually('kubectl top pod', async () => {
+    const r = await kts.kubectl(['top', 'pod', 'burn', '--no-headers']);
+    return r.code === 0 ? r.stdout : undefined;
+  }, 30_000);
+  const m = /^burn\s+(\d+)m\s+(\d+)Mi/.exec(top);
+  assert.ok(m, top);
+  assert.ok(Number(m[1]) > 100 && Number(m[1]) < 260, `top says ${m[1]}m`);
+  const nodes = await kts.k(['top', 'node', '--no-headers']);
+  assert.match(nodes, new RegExp(`^${nodeName}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`));
+  const missing = await kts.kubectl(['top', 'pod', 'nope']);
+  assert.match(missing.stderr, /pods\.metrics\.k8s\.io "nope" not found/);
   await kts.k(['delete', 'pod', 'burn', '--wait=false']);
 });
 
