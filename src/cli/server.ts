@@ -16,7 +16,7 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'storage', type: 'string', help: 'storage backend: sqlite or memory', default: 'sqlite' },
   { name: 'encrypt-resources', type: 'list', help: 'resources encrypted at rest with the keys in <data-dir>/encryption/keys.json (empty: none)', default: 'secrets' },
   { name: 'tls-san', type: 'list', help: 'extra host names or IPs for the serving certificate (repeatable)' },
-  { name: 'disable', type: 'list', help: 'components not to run: scheduler, controllers, agent, proxy, servicelb, dns, ingress (repeatable)' },
+  { name: 'disable', type: 'list', help: 'components not to run: scheduler, controllers, agent, proxy, servicelb, dns, ingress, local-storage (repeatable)' },
   { name: 'token-auth-file', type: 'string', help: 'CSV file of static bearer tokens: token,user,uid,"group1,group2"' },
   { name: 'container-runtime-endpoint', type: 'string', help: 'use this CRI socket instead of starting containerd' },
   { name: 'node-name', type: 'string', help: 'name of this node', default: 'the host name' },
@@ -61,7 +61,7 @@ export function serverConfigFromArgs(args: string[]): ServerConfig {
   if (v['tls-san'] !== undefined) cfg.tlsSANs = v['tls-san'] as string[];
   if (v.disable !== undefined) {
     cfg.disable = v.disable as string[];
-    const known = ['scheduler', 'controllers', 'agent', 'proxy', 'servicelb', 'dns', 'ingress'];
+    const known = ['scheduler', 'controllers', 'agent', 'proxy', 'servicelb', 'dns', 'ingress', 'local-storage'];
     for (const d of cfg.disable) if (!known.includes(d)) throw new UsageError(`invalid value for --disable: ${d} (want one of ${known.join(', ')})`);
   }
   if (v['token-auth-file'] !== undefined) cfg.tokenAuthFile = v['token-auth-file'] as string;

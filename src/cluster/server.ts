@@ -14,6 +14,7 @@ import { ApiServer } from '../apiserver/api-server.js';
 import { HttpServer } from '../apiserver/http-server.js';
 import { InProcessClient } from '../client/in-process.js';
 import { startControllerManager } from '../controllers/manager.js';
+import { ensureLocalPathStorageClass } from '../controllers/pv-binder.js';
 import { createHash } from 'node:crypto';
 import { startScheduler } from '../scheduler/index.js';
 import { startSimulatedNodes } from '../sim/index.js';
@@ -88,6 +89,8 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
   // In-cluster clients reach the API server through the kubernetes Service: its endpoints are this server.
   const advertise = cfg.bindAddress === '0.0.0.0' || cfg.bindAddress === '::' ? detectNodeIP() : cfg.bindAddress;
   await ensureKubernetesEndpoints(new InProcessClient(api, { name: 'system:kts:bootstrap', groups: ['system:masters', 'system:authenticated'] }), advertise, addr.port);
+  // The default StorageClass, served by the controller manager's local-path provisioner (k3s: --disable local-storage).
+  if (!cfg.disable.includes('local-storage')) await ensureLocalPathStorageClass(new InProcessClient(api, { name: 'system:kts:bootstrap', groups: ['system:masters', 'system:authenticated'] }));
 
   const kubeconfig = kubeconfigYAML({ server: url, caPem: pki.ca.certPem, client: pki.admin });
   const kubeconfigPath = join(cfg.dataDir, 'admin.kubeconfig');
@@ -107,6 +110,7 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
       resources: () => api.registry.all(),
       rootCA: pki.ca.certPem,
       signLegacyToken: (ns, sa, secret) => api.authn.issuer.legacy(ns, sa, secret),
+      storageDir: cfg.disable.includes('local-storage') ? undefined : join(cfg.dataDir, 'storage'),
     });
     stops.push(() => controllers.stop());
     progress(`controllers started [${since()}]`);

@@ -27,6 +27,7 @@ import { ClusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { ResourceQuotaController } from './resourcequota.js';
 import { RootCAPublisher } from './root-ca-publisher.js';
 import { TokensController, type LegacyTokenSigner } from './serviceaccount-tokens.js';
+import { PersistentVolumeBinder } from './pv-binder.js';
 import { errorMessage } from './util.js';
 
 export const LEASE_NAMESPACE = 'kube-system';
@@ -50,6 +51,8 @@ export interface ControllerManagerOptions {
   /** The cluster CA (published as kube-root-ca.crt) and the legacy token signer: without them those two controllers do not run. */
   rootCA?: string;
   signLegacyToken?: LegacyTokenSigner;
+  /** Where the local-path provisioner creates volume directories (`<data-dir>/storage`); without it the binder only binds. */
+  storageDir?: string;
 }
 
 export interface ControllerManager {
@@ -81,6 +84,7 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
   const endpointSlices = new EndpointSliceController(client, factory);
   const serviceAccounts = new ServiceAccountsController(client, factory);
   const aggregation = new ClusterRoleAggregationController(client, factory);
+  const volumes = new PersistentVolumeBinder(client, factory, { recorder: new ApiEventRecorder(client, 'persistentvolume-controller', recorderOpts), storageDir: opts.storageDir });
   const quotas = new ResourceQuotaController(client, factory, { resources: opts.resources });
   const rootCA = opts.rootCA ? new RootCAPublisher(client, factory, opts.rootCA) : undefined;
   const tokens = opts.rootCA && opts.signLegacyToken ? new TokensController(client, factory, opts.signLegacyToken, opts.rootCA) : undefined;
@@ -102,6 +106,7 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
     serviceAccounts.run(1),
     aggregation.run(1),
     quotas.run(5),
+    volumes.run(5),
     gc.run(),
     ...(rootCA ? [rootCA.run(1)] : []),
     ...(tokens ? [tokens.run(2)] : []),
@@ -110,7 +115,7 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
   return {
     stop() {
       stopping ??= (async () => {
-        await Promise.all([namespaces.stop(), replicasets.stop(), deployments.stop(), statefulsets.stop(), daemonsets.stop(), nodeLifecycle.stop(), disruption.stop(), jobs.stop(), cronjobs.stop(), endpoints.stop(), endpointSlices.stop(), serviceAccounts.stop(), aggregation.stop(), quotas.stop(), gc.stop(), rootCA?.stop(), tokens?.stop()]);
+        await Promise.all([namespaces.stop(), replicasets.stop(), deployments.stop(), statefulsets.stop(), daemonsets.stop(), nodeLifecycle.stop(), disruption.stop(), jobs.stop(), cronjobs.stop(), endpoints.stop(), endpointSlices.stop(), serviceAccounts.stop(), aggregation.stop(), quotas.stop(), volumes.stop(), gc.stop(), rootCA?.stop(), tokens?.stop()]);
         factory.stop();
         await Promise.allSettled(runs);
       })();

@@ -82,3 +82,19 @@ test('LimitRanger defaults are charged; its refusal comes before quota', async (
   const over = await call('POST', PODS, pod('over', { limits: { memory: '800Mi' } }));
   assert.equal(over.body.message, 'pods "over" is forbidden: exceeded quota: mem, requested: limits.memory=800Mi,requests.memory=800Mi, used: limits.memory=300Mi,requests.memory=300Mi, limited: limits.memory=1Gi,requests.memory=1Gi');
 });
+
+test('DefaultStorageClass: a claim without class gets the default; "" and explicit classes stay', async () => {
+  const SC = '/apis/storage.k8s.io/v1/storageclasses';
+  const PVCS = '/api/v1/namespaces/default/persistentvolumeclaims';
+  const claim = (name: string, cls?: string) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...(cls !== undefined ? { storageClassName: cls } : {}) } });
+  assert.equal((await call('POST', PVCS, claim('none'))).body.spec.storageClassName, undefined, 'no default class yet');
+  for (const name of ['zeta', 'alpha']) {
+    const r = await call('POST', SC, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'x' });
+    assert.equal(r.status, 201);
+  }
+  await call('POST', SC, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'plain' }, provisioner: 'x' });
+  // Same creation second: the name breaks the tie, as upstream.
+  assert.equal((await call('POST', PVCS, claim('c1'))).body.spec.storageClassName, 'alpha');
+  assert.equal((await call('POST', PVCS, claim('c2', ''))).body.spec.storageClassName, '');
+  assert.equal((await call('POST', PVCS, claim('c3', 'plain'))).body.spec.storageClassName, 'plain');
+});

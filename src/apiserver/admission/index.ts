@@ -1,7 +1,7 @@
 // The API server's cross-resource admission plugins, in upstream's order:
 // LimitRanger (mutating: container defaults; validating: min/max/ratio),
 // then PodSecurity (validating), then ResourceQuota (validating, last);
-// DefaultIngressClass (mutating). Per-resource admission (Priority,
+// DefaultIngressClass and DefaultStorageClass (mutating). Per-resource admission (Priority,
 // DefaultTolerationSeconds, Service allocation) stays in ResourceHooks.
 
 import type { ResourceInfo, ResourceRegistry } from '../../api/registry.js';
@@ -41,6 +41,10 @@ export function newAdmissionChain(host: AdmissionHost, now: () => number = Date.
         defaultIngressClass(host, a.obj);
         return;
       }
+      if (a.info.group === '' && a.info.resource === 'persistentvolumeclaims' && a.operation === 'CREATE' && !a.subresource) {
+        defaultStorageClass(host, a.obj);
+        return;
+      }
       // LimitRanger: only pod creates get defaults (containers are immutable afterwards).
       if (a.info.group !== '' || a.info.resource !== 'pods' || a.operation !== 'CREATE' || a.subresource) return;
       applyLimitRangeDefaults(a.obj, namespacedObjects(host, 'limitranges', a.obj?.metadata?.namespace ?? ''));
@@ -65,13 +69,31 @@ export function newAdmissionChain(host: AdmissionHost, now: () => number = Date.
  */
 function defaultIngressClass(host: AdmissionHost, ing: any): void {
   if (!ing || ing.spec?.ingressClassName || ing.metadata?.annotations?.['kubernetes.io/ingress.class']) return;
-  const info = host.registry.get('networking.k8s.io', 'v1', 'ingressclasses');
-  if (!info) return;
+  const name = newestDefault(host, 'networking.k8s.io', 'ingressclasses', (c) => c.metadata?.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true');
+  if (name) ing.spec = { ...(ing.spec ?? {}), ingressClassName: name };
+}
+
+/**
+ * DefaultStorageClass: a PVC created with no `storageClassName` (absent or
+ * null; "" means "no class" and stays) and no beta class annotation gets the
+ * default StorageClass's name; with several defaults the newest wins.
+ */
+function defaultStorageClass(host: AdmissionHost, pvc: any): void {
+  if (!pvc || pvc.spec?.storageClassName != null || pvc.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] != null) return;
+  const isDefault = (a: any) => a?.['storageclass.kubernetes.io/is-default-class'] === 'true' || a?.['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
+  const name = newestDefault(host, 'storage.k8s.io', 'storageclasses', (c) => isDefault(c.metadata?.annotations));
+  if (name) pvc.spec = { ...(pvc.spec ?? {}), storageClassName: name };
+}
+
+/** The newest (then lexically first) object of a cluster-scoped resource that `isDefault` accepts. */
+function newestDefault(host: AdmissionHost, group: string, resource: string, isDefault: (o: any) => boolean): string | undefined {
+  const info = host.registry.get(group, 'v1', resource);
+  if (!info) return undefined;
   const defaults = host
     .cacheFor(info)
     .list(resourcePrefix(info))
     .map((c) => c.obj)
-    .filter((c) => c.metadata?.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true')
-    .sort((x, y) => String(y.metadata.creationTimestamp).localeCompare(String(x.metadata.creationTimestamp)));
-  if (defaults.length) ing.spec = { ...(ing.spec ?? {}), ingressClassName: defaults[0].metadata.name };
+    .filter(isDefault)
+    .sort((x, y) => String(y.metadata.creationTimestamp).localeCompare(String(x.metadata.creationTimestamp)) || String(x.metadata.name).localeCompare(String(y.metadata.name)));
+  return defaults[0]?.metadata?.name;
 }
