@@ -218,6 +218,37 @@ spec:
   await kts.k(['delete', 'pod', 'vols', '--wait=false']);
 });
 
+test('a PersistentVolumeClaim of the default local-path class is provisioned on first use and its data lands under the data dir', async () => {
+  await apply(`apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: writer}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: ${IMAGE}
+    command: [sh, -c, 'echo persisted > /data/file; exec sleep 100000']
+    volumeMounts: [{name: d, mountPath: /data}]
+  volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]
+`);
+  await kts.k(['wait', '--for=condition=Ready', 'pod/writer', '--timeout=60s']);
+  const pvc = JSON.parse(await kts.k(['get', 'pvc', 'data', '-o', 'json']));
+  assert.equal(pvc.status.phase, 'Bound');
+  assert.equal(pvc.spec.storageClassName, 'local-path');
+  const pv = JSON.parse(await kts.k(['get', 'pv', pvc.spec.volumeName, '-o', 'json']));
+  assert.ok(pv.spec.hostPath.path.startsWith(join(cluster.dataDir, 'storage') + '/'), pv.spec.hostPath.path);
+  await eventually('file written', async () => (readFileSync(join(pv.spec.hostPath.path, 'file'), 'utf8') === 'persisted\n' ? true : undefined));
+  await kts.k(['delete', 'pod', 'writer', '--wait=true']);
+  await kts.k(['delete', 'pvc', 'data', '--wait=true']);
+});
+
 test('readiness probe gates Ready; a failing liveness probe restarts the container', async () => {
   await apply(`apiVersion: v1
 kind: Pod
