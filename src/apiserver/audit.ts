@@ -5,9 +5,9 @@
 // src/audit/log-backend.ts.
 
 import { randomUUID } from 'node:crypto';
-import YAML from 'yaml';
 import { evaluatePolicy, type Level, type Policy, type PolicyDecision, type Stage } from '../audit/policy.js';
 import type { RequestInfo } from './request-info.js';
+import { decodeBody } from './codec.js';
 import type { ApiRequest, ApiResponse, UserInfo } from './api-server.js';
 
 export interface AuditSink {
@@ -25,6 +25,7 @@ export class AuditContext {
   decision?: { allowed: boolean; reason: string };
   /** Set once the policy has been evaluated. */
   policy?: PolicyDecision;
+  readonly memo: { requestObject?: unknown } = {};
   constructor(readonly req: ApiRequest) {}
 }
 
@@ -103,13 +104,17 @@ function userJSON(u: UserInfo): Record<string, unknown> {
   return o;
 }
 
-function decodeBody(body: Buffer | undefined, contentType: string | undefined): unknown {
+/** The request body as an object (JSON, YAML, protobuf; patches as their JSON); undefined if it is none of these. */
+function requestBody(body: Buffer | undefined, contentType: string | undefined): unknown {
   if (!body?.length) return undefined;
-  const text = body.toString('utf8');
   try {
-    return contentType?.includes('yaml') ? YAML.parse(text) : JSON.parse(text);
+    return decodeBody(body, contentType);
   } catch {
-    return undefined;
+    try {
+      return contentType?.includes('json') ? JSON.parse(body.toString('utf8')) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 }
 
@@ -140,7 +145,10 @@ export function buildEvent(ctx: AuditContext, stage: Stage, level: Level, res?: 
   ev.sourceIPs = req.sourceIPs ?? [];
   if (req.headers.userAgent) ev.userAgent = req.headers.userAgent;
   const ri = ctx.info;
-  const requestObject = ri?.type === 'resource' ? decodeBody(req.body, req.headers.contentType) : undefined;
+  // Decoded once per request, and only when the level logs it or a create needs its name.
+  const wanted = ri?.type === 'resource' && (atLeast(level, 'Request') || (ri.verb === 'create' && !ri.name));
+  if (wanted && !('requestObject' in ctx.memo)) ctx.memo.requestObject = requestBody(req.body, req.headers.contentType);
+  const requestObject = ctx.memo.requestObject;
   if (ri?.type === 'resource') {
     const ref: Record<string, string> = { resource: ri.resource };
     if (ri.namespace) ref.namespace = ri.namespace;
