@@ -36,6 +36,7 @@ import type { Attributes } from '../auth/rules.js';
 import { checkEscalation, type RoleLookup } from '../auth/escalation.js';
 import { forbiddenFor, nonResourceAttributes, rbacSource, reconcileBootstrapPolicy, resourceAttributes } from './authorization.js';
 import { ApiAuthentication, type AuthenticationOptions } from './authentication.js';
+import { AuditContext, type Auditor } from './audit.js';
 import { kubeletGet, kubeletLocation, relayUpgrade, requireHost, resolveContainer, type KubeletClientTLS, type KubeletLocation } from './kubelet-proxy.js';
 
 export interface UserInfo {
@@ -53,13 +54,15 @@ export interface ApiRequest {
   body?: Buffer;
   /** Authenticated user; undefined for anonymous requests. */
   user?: UserInfo;
+  /** The client's address, after any X-Forwarded-For addresses (audit `sourceIPs`). */
+  sourceIPs?: string[];
 }
 
 export type ApiResponse = (
   | { status: number; contentType: string; body: string }
   | { status: number; contentType: string; bytes: Uint8Array }
   | { status: number; contentType: string; stream: (out: StreamOut) => () => void }
-) & { /** Warning header values. */ warnings?: string[] };
+) & { /** Warning header values. */ warnings?: string[]; /** The request's audit ID (the Audit-Id header). */ auditID?: string };
 
 export interface StreamOut {
   write(chunk: string | Uint8Array): void;
@@ -77,6 +80,8 @@ export interface ApiServerOptions {
   authorization?: 'RBAC' | 'AlwaysAllow';
   /** Bearer tokens, TokenRequest and ServiceAccount admission. */
   authentication?: AuthenticationOptions;
+  /** The audit stage (--audit-log-path); none: no audit events, Audit-Id headers still set. */
+  audit?: Auditor;
 }
 
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz', '/version/']);
@@ -139,6 +144,7 @@ export class ApiServer {
   private ready = false;
   private readonly authorizationMode: 'RBAC' | 'AlwaysAllow';
   authorizer: Authorizer = new AlwaysAllow();
+  private readonly auditor: Auditor | undefined;
   /** Set in RBAC mode: writes of roles and bindings are checked for escalation. */
   private roleLookup: RoleLookup | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
@@ -149,6 +155,7 @@ export class ApiServer {
     this.registry = opts.registry ?? new ResourceRegistry();
     this.serverAddress = opts.serverAddress ?? '127.0.0.1:6443';
     this.authorizationMode = opts.authorization ?? 'AlwaysAllow';
+    this.auditor = opts.audit;
     this.openapi = new OpenAPIv3(this.registry);
     this.authn = new ApiAuthentication(this.registry, (i) => this.cacheFor(i), opts.authentication);
     this.services = newServiceAllocation(opts.serviceCIDR);
@@ -460,19 +467,29 @@ export class ApiServer {
 
   async handle(req: ApiRequest): Promise<ApiResponse> {
     const warnings = new WarningRecorder();
+    const audit = new AuditContext(req);
     let res: ApiResponse;
+    let panic = false;
     try {
-      res = await this.route(req, warnings);
+      res = await this.route(req, warnings, audit);
     } catch (e) {
       if (e instanceof ApiError) res = json(e.code, e.status);
-      else res = json(500, internalError(e instanceof Error ? e.message : String(e)).status);
+      else {
+        panic = true;
+        res = json(500, internalError(e instanceof Error ? e.message : String(e)).status);
+      }
+    }
+    if (this.auditor) {
+      audit.info ??= parseRequestInfo(req.method, req.path, req.query);
+      res = this.auditor.responded(audit, res, panic);
     }
     const w = warnings.headerValues();
     if (w.length) res.warnings = w;
+    res.auditID = audit.auditID;
     return res;
   }
 
-  private async route(req: ApiRequest, warnings: WarningRecorder): Promise<ApiResponse> {
+  private async route(req: ApiRequest, warnings: WarningRecorder, audit: AuditContext): Promise<ApiResponse> {
     const path = req.path.length > 1 && req.path.endsWith('/') ? req.path.slice(0, -1) : req.path;
     if (path === '/healthz' || path === '/livez' || path === '/readyz' || /^\/(healthz|livez|readyz)\//.test(path)) {
       return this.health(path, req.query);
@@ -485,9 +502,12 @@ export class ApiServer {
       throw unauthorized();
     }
     const ri = parseRequestInfo(req.method, path, req.query);
+    audit.user = req.user;
+    audit.info = ri;
+    this.auditor?.requestReceived(audit);
     if (req.user) {
-      const user = this.effectiveUser(req.user, req.headers.impersonate);
-      this.authorize(user, ri.type === 'resource' ? resourceAttributes(ri) : nonResourceAttributes(req.method, path));
+      const user = this.effectiveUser(req.user, req.headers.impersonate, audit);
+      this.authorize(user, ri.type === 'resource' ? resourceAttributes(ri) : nonResourceAttributes(req.method, path), audit);
       if (user !== req.user) req = { ...req, user };
     }
     if (path === '/openapi/v2') {
@@ -513,16 +533,22 @@ export class ApiServer {
   }
 
   /** The user a request runs as: the authenticated one, or whom it impersonates if allowed to. */
-  private effectiveUser(user: UserInfo, imp: ImpersonationRequest | undefined): UserInfo {
+  private effectiveUser(user: UserInfo, imp: ImpersonationRequest | undefined, audit?: AuditContext): UserInfo {
     if (!imp) return user;
     const r = impersonate(user, imp, this.authorizer);
     if ('badRequest' in r) throw badRequest(r.badRequest);
-    if ('denied' in r) throw forbiddenFor(user.name, r.denied);
+    if ('denied' in r) {
+      if (audit) audit.decision = { allowed: false, reason: '' };
+      throw forbiddenFor(user.name, r.denied);
+    }
+    if (audit) audit.impersonatedUser = r.user;
     return r.user;
   }
 
-  private authorize(user: UserInfo, a: Attributes): void {
-    if (!this.authorizer.authorize(user, a).allowed) throw forbiddenFor(user.name, a);
+  private authorize(user: UserInfo, a: Attributes, audit?: AuditContext): void {
+    const d = this.authorizer.authorize(user, a);
+    if (audit) audit.decision = d;
+    if (!d.allowed) throw forbiddenFor(user.name, a);
   }
 
   private health(path: string, query: URLSearchParams): ApiResponse {

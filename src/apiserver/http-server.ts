@@ -129,8 +129,10 @@ export class HttpServer {
 
   private async onRequest(req: Req, res: Res): Promise<void> {
     let warnings: string[] | undefined;
+    let auditID: string | undefined;
     const headers = (contentType: string) => {
       const h: Record<string, string | string[]> = { 'content-type': contentType, 'cache-control': 'no-cache, private' };
+      if (auditID) h['audit-id'] = auditID;
       // Header values must be latin1; warnings are UTF-8 text.
       if (warnings?.length) h.warning = warnings.map((w) => Buffer.from(w, 'utf8').toString('latin1'));
       return h;
@@ -166,8 +168,10 @@ export class HttpServer {
         },
         body,
         user,
+        sourceIPs: sourceIPs(req),
       });
       warnings = result.warnings;
+      auditID = result.auditID;
       if ('bytes' in result) {
         res.writeHead(result.status, headers(result.contentType));
         res.end(result.bytes);
@@ -221,6 +225,17 @@ export class HttpServer {
       }
     }
   }
+}
+
+/** X-Forwarded-For addresses, then the connection's peer (as upstream's audit `sourceIPs`). */
+function sourceIPs(req: Req): string[] {
+  const ips = (header(req, 'x-forwarded-for') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const peer = req.socket?.remoteAddress?.replace(/^::ffff:/, '');
+  if (peer && !ips.includes(peer)) ips.push(peer);
+  return ips;
 }
 
 function header(req: Req, name: string): string | undefined {

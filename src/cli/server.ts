@@ -18,6 +18,10 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'tls-san', type: 'list', help: 'extra host names or IPs for the serving certificate (repeatable)' },
   { name: 'disable', type: 'list', help: 'components not to run: scheduler, controllers, agent, proxy, servicelb, dns, ingress, local-storage (repeatable)' },
   { name: 'token-auth-file', type: 'string', help: 'CSV file of static bearer tokens: token,user,uid,"group1,group2"' },
+  { name: 'audit-log-path', type: 'string', help: 'write API audit events as JSON lines to this file (- for stdout)' },
+  { name: 'audit-policy-file', type: 'string', help: 'audit.k8s.io/v1 Policy deciding what is logged', default: 'every request at Metadata' },
+  { name: 'audit-log-maxsize', type: 'number', help: 'rotate the audit log at this many megabytes (0: never)', default: '0' },
+  { name: 'audit-log-maxbackup', type: 'number', help: 'rotated audit logs to keep (0: all)', default: '0' },
   { name: 'container-runtime-endpoint', type: 'string', help: 'use this CRI socket instead of starting containerd' },
   { name: 'node-name', type: 'string', help: 'name of this node', default: 'the host name' },
   { name: 'node-ip', type: 'string', help: 'address the node reports', default: 'the first non-loopback IPv4 address' },
@@ -65,6 +69,12 @@ export function serverConfigFromArgs(args: string[]): ServerConfig {
     for (const d of cfg.disable) if (!known.includes(d)) throw new UsageError(`invalid value for --disable: ${d} (want one of ${known.join(', ')})`);
   }
   if (v['token-auth-file'] !== undefined) cfg.tokenAuthFile = v['token-auth-file'] as string;
+  if (v['audit-log-path'] !== undefined) {
+    cfg.audit = { logPath: v['audit-log-path'] as string, maxSizeMB: (v['audit-log-maxsize'] as number | undefined) ?? 0, maxBackups: (v['audit-log-maxbackup'] as number | undefined) ?? 0 };
+    if (v['audit-policy-file'] !== undefined) cfg.audit.policyFile = v['audit-policy-file'] as string;
+  } else if (v['audit-policy-file'] !== undefined) {
+    throw new UsageError('--audit-policy-file needs --audit-log-path');
+  }
   if (v['container-runtime-endpoint'] !== undefined) cfg.agent.runtimeEndpoint = v['container-runtime-endpoint'] as string;
   if (v['node-name'] !== undefined) cfg.agent.nodeName = v['node-name'] as string;
   if (v['node-ip'] !== undefined) cfg.agent.nodeIP = v['node-ip'] as string;

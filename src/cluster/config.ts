@@ -22,8 +22,21 @@ export interface ServerConfig {
   simNodes: number;
   /** Static bearer tokens: a CSV file `token,user,uid,"group1,group2"` (--token-auth-file). */
   tokenAuthFile?: string;
+  /** The API server audit log (--audit-log-*); unset: no audit events. */
+  audit?: AuditConfig;
   /** The node agent run in this process unless `disable` holds `agent`. */
   agent: AgentConfig;
+}
+
+export interface AuditConfig {
+  /** JSON lines file, or `-` for stdout. */
+  logPath: string;
+  /** audit.k8s.io/v1 Policy file; unset: every request at Metadata. */
+  policyFile?: string;
+  /** Rotate at this size in megabytes (0: never). */
+  maxSizeMB: number;
+  /** Rotated files kept (0: all). */
+  maxBackups: number;
 }
 
 export interface AgentConfig {

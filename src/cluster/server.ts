@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { encryptStore, openStore, reencrypt } from '../storage/index.js';
 import type { Store } from '../storage/types.js';
 import { readFileSync } from 'node:fs';
+import { Auditor } from '../apiserver/audit.js';
+import { DEFAULT_POLICY, parsePolicy } from '../audit/policy.js';
+import { LogBackend } from '../audit/log-backend.js';
 import { ensureServiceAccountKey } from '../apiserver/pki/sa-key.js';
 import { parseTokenFile } from '../auth/tokens.js';
 import { ensureClusterPKI, issueClientCertificate, issueServingCertificate, kubeconfigYAML, writeKubeconfig } from '../apiserver/pki/index.js';
@@ -33,7 +36,7 @@ const CLUSTER_DOMAIN = 'cluster.local';
 /** The first address of the Service range (10.43.0.0/16), which the API server gives the kubernetes Service. */
 const KUBERNETES_SERVICE_IP = '10.43.0.1';
 import { hostname } from 'node:os';
-import type { ServerConfig } from './config.js';
+import type { AuditConfig, ServerConfig } from './config.js';
 
 export interface RunningServer {
   api: ApiServer;
@@ -70,7 +73,9 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
 
   const serviceAccountKey = await ensureServiceAccountKey(cfg.dataDir);
   const staticTokens = cfg.tokenAuthFile ? parseTokenFile(readFileSync(cfg.tokenAuthFile, 'utf8')) : undefined;
-  const api = new ApiServer({ store, authorization: 'RBAC', authentication: { serviceAccountKey, staticTokens, serviceAccountAdmission: true } });
+  const audit = cfg.audit ? startAudit(cfg.audit) : undefined;
+  if (cfg.audit) progress(`audit log: ${cfg.audit.logPath} (policy ${cfg.audit.policyFile ?? 'default: Metadata for every request'})`);
+  const api = new ApiServer({ store, authorization: 'RBAC', authentication: { serviceAccountKey, staticTokens, serviceAccountAdmission: true }, audit: audit?.auditor });
   await api.start();
   progress(`API server storage and watch caches ready [${since()}]`);
 
@@ -175,6 +180,7 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
       for (const stop of stops.reverse()) await stop();
       await http.close();
       await api.stop();
+      await audit?.backend.close();
       await store.close();
       throw new Error(`node agent: ${(e as Error).message} (run with --disable agent for a control plane without a node)`);
     }
@@ -227,7 +233,15 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
       for (const stop of stops.reverse()) await stop();
       await http.close();
       await api.stop();
+      await audit?.backend.close();
       await store.close();
     },
   };
+}
+
+/** The audit stage: the policy (read once at start) and the buffered log writer. */
+function startAudit(cfg: AuditConfig): { auditor: Auditor; backend: LogBackend } {
+  const policy = cfg.policyFile ? parsePolicy(readFileSync(cfg.policyFile, 'utf8')) : DEFAULT_POLICY;
+  const backend = new LogBackend({ path: cfg.logPath, maxSizeMB: cfg.maxSizeMB, maxBackups: cfg.maxBackups });
+  return { auditor: new Auditor(policy, backend), backend };
 }
