@@ -528,6 +528,8 @@ describe('wire format', () => {
 describe('schema table', () => {
   test('every registry kind (and protobuf subresource kinds) has a layout', () => {
     for (const r of BUILTIN_RESOURCES) {
+      // Read-only resources (the metrics API) never arrive as a request body.
+      if (!r.verbs.some((v) => v === 'create' || v === 'update' || v === 'patch')) continue;
       const av = apiVersionOf(r);
       assert.ok(protobufMessageFor(av, r.kind), `${av} ${r.kind}`);
       if (r.verbs.includes('list')) assert.ok(protobufMessageFor(av, r.listKind), `${av} ${r.listKind}`);
