@@ -13,14 +13,11 @@
 //
 // Needs root, containerd, runc, CNI plugins and busybox-static.
 
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os, { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { HttpClient } from '../src/client/http-client.js';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { startAgentServer } from './agent-server.js';
 
-const REPO = resolve(new URL('.', import.meta.url).pathname, '../..');
-const MAIN = join(REPO, 'dist', 'src', 'cli', 'main.js');
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -57,28 +54,9 @@ function rssKiB(pid: number): number {
 async function main(): Promise<void> {
   const n = arg('pods', 50);
   const probe = process.argv.includes('--probe');
-  const dataDir = mkdtempSync(join(tmpdir(), 'kts-bench-pods-'));
-  const proc = spawn(process.execPath, [MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind-address', '127.0.0.1', '--config', '/dev/null', '--kubelet-port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  proc.stderr!.on('data', (d) => (err += d));
+  const server = await startAgentServer('kts-bench-pods-');
+  const { dataDir, proc, client } = server;
   try {
-    await new Promise<void>((res, rej) => {
-      const t = setTimeout(() => rej(new Error(`kts did not start:\n${err}`)), 60_000);
-      proc.stderr!.on('data', () => {
-        if (/API server ready at/.test(err)) {
-          clearTimeout(t);
-          res();
-        }
-      });
-      proc.once('exit', (c) => rej(new Error(`kts exited with ${c}:\n${err}`)));
-    });
-    const client = HttpClient.fromKubeconfig(join(dataDir, 'admin.kubeconfig'));
-    // Wait for the node.
-    for (;;) {
-      const nodes = await client.get('/api/v1/nodes');
-      if (nodes.items?.[0]?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
     // Warm-up: one pod, so image unpack and the first sandbox are not measured.
     const podBody = (name: string) => ({
       apiVersion: 'v1',
@@ -144,10 +122,7 @@ async function main(): Promise<void> {
     const ctdPid = Number(execFileSync('pgrep', ['-f', `containerd --config ${dataDir}`]).toString().trim().split('\n')[0]);
     console.log(`  idle RSS: kts (API server + controllers + scheduler + kubelet) ${(rssKiB(proc.pid!) / 1024).toFixed(0)} MiB, containerd ${(rssKiB(ctdPid) / 1024).toFixed(0)} MiB`);
   } finally {
-    proc.kill('SIGTERM');
-    await new Promise((r) => proc.once('exit', r));
-    execFileSync(process.execPath, [MAIN, 'killall', '--data-dir', dataDir], { stdio: 'ignore' });
-    rmSync(dataDir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 

@@ -9,15 +9,9 @@
 //
 // Needs root, containerd, runc, CNI plugins, iptables and busybox-static.
 
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { HttpClient } from '../src/client/http-client.js';
+import { startAgentServer } from './agent-server.js';
 
-const REPO = resolve(new URL('.', import.meta.url).pathname, '../..');
-const MAIN = join(REPO, 'dist', 'src', 'cli', 'main.js');
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -58,22 +52,9 @@ async function drive(host: string, port: number, seconds: number, concurrency: n
 async function main(): Promise<void> {
   const seconds = arg('seconds', 5);
   const concurrency = arg('concurrency', 16);
-  const dataDir = mkdtempSync(join(tmpdir(), 'kts-bench-svc-'));
-  const proc = spawn(process.execPath, [MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind-address', '127.0.0.1', '--config', '/dev/null', '--kubelet-port', '0', '--disable', 'ingress'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  proc.stderr!.on('data', (d) => (err += d));
+  const server = await startAgentServer('kts-bench-svc-', ['--disable', 'ingress']);
+  const { client } = server;
   try {
-    await new Promise<void>((res, rej) => {
-      const t = setTimeout(() => rej(new Error(`kts did not start:\n${err}`)), 60_000);
-      proc.stderr!.on('data', () => {
-        if (/API server ready at/.test(err)) {
-          clearTimeout(t);
-          res();
-        }
-      });
-      proc.once('exit', (c) => rej(new Error(`kts exited with ${c}:\n${err}`)));
-    });
-    const client = HttpClient.fromKubeconfig(join(dataDir, 'admin.kubeconfig'));
     await client.create('/api/v1/namespaces/default/pods', {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -110,10 +91,7 @@ async function main(): Promise<void> {
     console.log(row(`ClusterIP ${clusterIP}:80`, viaService));
     console.log(`  ClusterIP / direct: ${(viaService.rps / direct.rps).toFixed(2)}x`);
   } finally {
-    proc.kill('SIGTERM');
-    await new Promise((r) => proc.once('exit', r));
-    execFileSync(process.execPath, [MAIN, 'killall', '--data-dir', dataDir], { stdio: 'ignore' });
-    rmSync(dataDir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 
