@@ -7,6 +7,7 @@
  * policy then merges in.
  */
 import { readFileSync } from 'node:fs';
+import { parseResolvConf as nameServers } from '../dns/forwarder.js';
 
 export interface DnsConfig {
   servers: string[];
@@ -45,14 +46,17 @@ export function podDnsConfig(pod: any, cluster: ClusterDns, host: DnsConfig): Dn
   return out;
 }
 
-/** Parses resolv.conf text; loopback name servers are dropped (a pod cannot reach the node's loopback). */
+/**
+ * Parses resolv.conf text. Name servers follow the cluster DNS forwarder's
+ * rules (valid IPs only, loopback dropped: a pod cannot reach the node's
+ * loopback); search and options are the kubelet's to carry over.
+ */
 export function parseResolvConf(text: string): DnsConfig {
-  const out: DnsConfig = { servers: [], searches: [], options: [] };
+  const out: DnsConfig = { servers: nameServers(text).map((s) => s.host), searches: [], options: [] };
   for (const raw of text.split('\n')) {
     const line = raw.replace(/[#;].*$/, '').trim();
     const [key, ...rest] = line.split(/\s+/);
-    if (key === 'nameserver' && rest[0] && !/^127\.|^::1$/.test(rest[0])) out.servers.push(rest[0]);
-    else if (key === 'search' || key === 'domain') out.searches = rest;
+    if (key === 'search' || key === 'domain') out.searches = rest;
     else if (key === 'options') out.options = mergeOptions(out.options, rest);
   }
   return out;

@@ -91,7 +91,9 @@ export class StreamHandler {
     // The runtime may close the connection before its error message arrives:
     // wait for its error stream, then either report the error or end the data.
     await new Promise<void>((r) => target.once('close', () => r()));
-    const message = await Promise.race([target.remoteError, new Promise<undefined>((r) => setTimeout(r, 2000))]);
+    let timer: number | NodeJS.Timeout | undefined;
+    const message = await Promise.race([target.remoteError, new Promise<undefined>((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer as NodeJS.Timeout);
     // The runtime's own message names the port, the sandbox and the cause.
     if (message) conn.reportError(message);
     else if (!conn.data.writableEnded) conn.data.end();
