@@ -60,7 +60,9 @@ export class HttpServer {
     this.server = http2.createSecureServer(
       {
         allowHTTP1: true,
-        cert: opts.tls.certPem,
+        // The CA goes along with the serving certificate: a joining agent
+        // checks it against the hash in its join token before trusting it.
+        cert: opts.tls.certPem.includes(opts.tls.caPem.trim()) ? opts.tls.certPem : `${opts.tls.certPem.trimEnd()}\n${opts.tls.caPem}`,
         key: opts.tls.keyPem,
         ca: opts.tls.caPem,
         requestCert: true,

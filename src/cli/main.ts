@@ -5,6 +5,7 @@
 import { runServer, serverHelp } from './server.js';
 import { UsageError } from './flags.js';
 import { runSim, simHelp } from './sim.js';
+import { agentHelp, runAgent } from './agent.js';
 import { imageHelp, runImage } from './image.js';
 import { killallHelp, runKillall } from './killall.js';
 import { runToken, tokenHelp } from './token.js';
@@ -18,6 +19,7 @@ Usage: kts <command> [flags]
 Commands:
   up        start a single-node cluster in the foreground (progress lines, then how to use kubectl)
   server    run the control plane in the foreground
+  agent     join a cluster as a node (--server URL --token TOKEN)
   sim       run simulated nodes (no containers) against a cluster
   image     import, list, remove and build images on this node (no registry needed)
   token     create, list and delete bootstrap tokens of a running cluster
@@ -52,6 +54,13 @@ async function main(argv: string[]): Promise<number> {
       }
       await runServer(rest, cmd);
       return -1; // keeps running
+    case 'agent':
+      if (wantsHelp) {
+        console.log(agentHelp());
+        return 0;
+      }
+      await runAgent(rest);
+      return -1;
     case 'sim':
       if (wantsHelp) {
         console.log(simHelp());

@@ -3,6 +3,7 @@
 
 import { defaultServerConfig, type ServerConfig } from '../cluster/config.js';
 import { startServer } from '../cluster/server.js';
+import { parseCIDR } from '../controllers/node-ipam.js';
 import { flagHelp, parseFlags, readConfigFile, UsageError, type FlagSpec } from './flags.js';
 
 const DEFAULT_CONFIG_FILE = '/etc/kts/config.yaml';
@@ -26,6 +27,7 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'node-name', type: 'string', help: 'name of this node', default: 'the host name' },
   { name: 'node-ip', type: 'string', help: 'address the node reports', default: 'the first non-loopback IPv4 address' },
   { name: 'kubelet-port', type: 'number', help: 'port of the node agent API', default: '10250' },
+  { name: 'cluster-cidr', type: 'string', help: 'pod addresses of the cluster; each node gets a /24 of it', default: '10.42.0.0/16' },
   { name: 'sim-nodes', type: 'number', help: 'run this many simulated nodes (no containers) in the server process', default: '0' },
 ];
 
@@ -79,6 +81,15 @@ export function serverConfigFromArgs(args: string[]): ServerConfig {
   if (v['node-name'] !== undefined) cfg.agent.nodeName = v['node-name'] as string;
   if (v['node-ip'] !== undefined) cfg.agent.nodeIP = v['node-ip'] as string;
   if (v['kubelet-port'] !== undefined) cfg.agent.kubeletPort = v['kubelet-port'] as number;
+  if (v['cluster-cidr'] !== undefined) {
+    const c = v['cluster-cidr'] as string;
+    try {
+      if (parseCIDR(c).prefix > 24) throw new Error('smaller than a /24');
+    } catch (e) {
+      throw new UsageError(`invalid value for --cluster-cidr: ${c} (want an IPv4 CIDR of at least a /24, such as 10.42.0.0/16)`);
+    }
+    cfg.clusterCIDR = c;
+  }
   if (v['sim-nodes'] !== undefined) cfg.simNodes = v['sim-nodes'] as number;
   return cfg;
 }

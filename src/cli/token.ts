@@ -4,11 +4,13 @@
 // `system:bootstrap:<id>` in the groups `system:bootstrappers` and the
 // token's extra groups.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomInt } from 'node:crypto';
-import { HttpClient } from '../client/http-client.js';
+import { HttpClient, kubeconfigToOptions } from '../client/http-client.js';
+import { caCertHash } from '../apiserver/pki/index.js';
+import { formatJoinToken } from '../agent/join-token.js';
 import { isNotFound } from '../client/types.js';
 import { defaultDataDir } from '../cluster/config.js';
 import { BOOTSTRAP_SECRET_TYPE, BOOTSTRAP_TOKEN_RE } from '../auth/tokens.js';
@@ -26,7 +28,7 @@ const FLAGS: FlagSpec[] = [
 ];
 
 export function tokenHelp(): string {
-  return `Usage: kts token create [TOKEN] | list | delete ID|TOKEN... [flags]\n\nManage bootstrap tokens: bearer tokens <id>.<secret> authenticating as system:bootstrap:<id>.\n\nFlags:\n${flagHelp(FLAGS)}\n  -h, --help`;
+  return `Usage: kts token create [TOKEN] | list | delete ID|TOKEN... [flags]\n\nManage bootstrap tokens: bearer tokens <id>.<secret> authenticating as system:bootstrap:<id>.\n'create' prints the join token K10<CA hash>::<id>.<secret> for 'kts agent --token'.\n\nFlags:\n${flagHelp(FLAGS)}\n  -h, --help`;
 }
 
 /** Go-style durations: 24h, 90m, 1h30m, 45s; 0 means no expiry. */
@@ -78,7 +80,8 @@ export async function runToken(args: string[]): Promise<number> {
   const { values, positional } = parseFlags(args, FLAGS);
   const [sub, ...rest] = positional;
   if (!sub) throw new UsageError(`missing subcommand; ${tokenHelp()}`);
-  const client = HttpClient.fromKubeconfig(kubeconfigPath(values.kubeconfig as string | undefined));
+  const kubeconfig = kubeconfigPath(values.kubeconfig as string | undefined);
+  const client = HttpClient.fromKubeconfig(kubeconfig);
   try {
     switch (sub) {
       case 'create': {
@@ -97,7 +100,9 @@ export async function runToken(args: string[]): Promise<number> {
         if (groups.length) stringData['auth-extra-groups'] = groups.join(',');
         if (values.description) stringData.description = values.description as string;
         await client.create(SECRETS, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system' }, type: BOOTSTRAP_SECRET_TYPE, stringData });
-        console.log(token);
+        // The join token carries the CA's hash, so a joining agent can check whom it talks to.
+        const ca = kubeconfigToOptions(readFileSync(kubeconfig, 'utf8'), dirname(kubeconfig)).ca;
+        console.log(ca ? formatJoinToken(caCertHash(ca.toString()), token) : token);
         return 0;
       }
       case 'list': {
@@ -122,7 +127,8 @@ export async function runToken(args: string[]): Promise<number> {
       case 'delete': {
         if (!rest.length) throw new UsageError('missing token ID or token to delete');
         for (const t of rest) {
-          const id = t.includes('.') ? t.split('.')[0]! : t;
+          const bare = t.includes('::') ? t.slice(t.indexOf('::') + 2) : t;
+          const id = bare.includes('.') ? bare.split('.')[0]! : bare;
           if (!/^[a-z0-9]{6}$/.test(id)) throw new UsageError(`"${t}" is neither a token ID nor a token`);
           try {
             await client.delete(`${SECRETS}/bootstrap-token-${id}`);

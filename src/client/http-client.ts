@@ -58,6 +58,18 @@ export class HttpClient implements ApiClient {
     return this.opts.namespace;
   }
 
+  /**
+   * Uses a new client certificate (after rotation): new requests go over a
+   * new connection; requests and watches on the old one finish there.
+   */
+  updateClientCertificate(cert: string, key: string): void {
+    this.opts.cert = cert;
+    this.opts.key = key;
+    const old = this.session;
+    this.session = undefined;
+    old?.close();
+  }
+
   /** Closes the connection and every open watch. */
   close(): void {
     this.closed = true;

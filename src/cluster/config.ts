@@ -24,6 +24,8 @@ export interface ServerConfig {
   tokenAuthFile?: string;
   /** The API server audit log (--audit-log-*); unset: no audit events. */
   audit?: AuditConfig;
+  /** Pod addresses of the cluster; each node gets a /24 of it (default 10.42.0.0/16). */
+  clusterCIDR?: string;
   /** The node agent run in this process unless `disable` holds `agent`. */
   agent: AgentConfig;
 }

@@ -21,17 +21,20 @@ import { ensureLocalPathStorageClass } from '../controllers/pv-binder.js';
 import { createHash } from 'node:crypto';
 import { startScheduler } from '../scheduler/index.js';
 import { startSimulatedNodes } from '../sim/index.js';
-import { startKubelet, type RunningKubelet } from '../kubelet/kubelet.js';
+import { startNodeRole, type RunningNodeRole } from './node-role.js';
 import { defaultNodeName, detectNodeIP } from '../kubelet/node.js';
-import { startServiceProxy } from '../proxy/proxier.js';
 import { startClusterDns, type ClusterDns } from '../dns/index.js';
 import { ensureDnsService } from './dns-service.js';
 import { ensureKubernetesEndpoints } from './kubernetes-endpoints.js';
 import { startIngressController } from '../ingress/index.js';
 import { startServiceLB } from '../proxy/service-lb.js';
 
-/** Pod addresses of every node (each node's pod CIDR is a /24 of it). */
+/** Pod addresses of every node (each node's pod CIDR is a /24 of it), unless configured. */
 const CLUSTER_CIDR = '10.42.0.0/16';
+
+function firstPodCIDR(clusterCIDR: string): string {
+  return `${clusterCIDR.split('/')[0]}/24`;
+}
 const CLUSTER_DOMAIN = 'cluster.local';
 /** The first address of the Service range (10.43.0.0/16), which the API server gives the kubernetes Service. */
 const KUBERNETES_SERVICE_IP = '10.43.0.1';
@@ -107,6 +110,7 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
   const identity = `${hostname()}_${createHash('sha256').update(cfg.dataDir).digest('hex').slice(0, 8)}`;
   // In-process components authenticate as themselves, like remote ones.
   const stops: Array<() => Promise<void> | void> = [];
+  const clusterCIDR = cfg.clusterCIDR ?? CLUSTER_CIDR;
   if (!cfg.disable.includes('controllers')) {
     const cm = { name: 'system:kube-controller-manager', groups: ['system:authenticated'] };
     const controllers = await startControllerManager(new InProcessClient(api, cm), {
@@ -116,6 +120,7 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
       rootCA: pki.ca.certPem,
       signLegacyToken: (ns, sa, secret) => api.authn.issuer.legacy(ns, sa, secret),
       storageDir: cfg.disable.includes('local-storage') ? undefined : join(cfg.dataDir, 'storage'),
+      clusterCIDR,
     });
     stops.push(() => controllers.stop());
     progress(`controllers started [${since()}]`);
@@ -138,13 +143,15 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
     progress(`${cfg.simNodes} simulated node(s) registered [${since()}]`);
   }
 
+  // The API server calls kubelets (logs, exec, stats) with a client certificate of its own; joined agents' too.
+  const kubeletClient = await issueClientCertificate(pki.ca, { commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'] });
+  api.setKubeletClientTLS({ caPem: pki.ca.certPem, certPem: kubeletClient.certPem, keyPem: kubeletClient.keyPem });
+
   if (!cfg.disable.includes('agent')) {
     const nodeName = cfg.agent.nodeName ?? defaultNodeName();
     const nodeIP = cfg.agent.nodeIP ?? detectNodeIP();
     // The kubelet serves its API with a certificate of the cluster CA; the API server calls it with its own client certificate.
     const kubeletServing = await issueServingCertificate(pki.ca, { commonName: `${nodeName}@kubelet`, sans: [nodeName, nodeIP, '127.0.0.1', 'localhost'] });
-    const kubeletClient = await issueClientCertificate(pki.ca, { commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'] });
-    api.setKubeletClientTLS({ caPem: pki.ca.certPem, certPem: kubeletClient.certPem, keyPem: kubeletClient.keyPem });
     // Cluster DNS: the kube-dns Service (pods' resolv.conf names it) and the server behind it, on the node's address.
     let clusterDNS: string[] = [];
     let dns: ClusterDns | undefined;
@@ -163,18 +170,27 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
         progress(`cluster DNS not started: ${(e as Error).message}; pods use the node's resolvers`);
       }
     }
-    let kubelet: RunningKubelet;
+    let node: RunningNodeRole;
     try {
-      kubelet = await startKubelet(new InProcessClient(api, { name: `system:node:${nodeName}`, groups: ['system:nodes', 'system:authenticated'] }), {
+      node = await startNodeRole({
         dataDir: cfg.dataDir,
         nodeName,
         nodeIP,
-        tls: { certPem: kubeletServing.certPem, keyPem: kubeletServing.keyPem, caPem: pki.ca.certPem },
-        runtimeEndpoint: cfg.agent.runtimeEndpoint,
-        port: cfg.agent.kubeletPort,
-        clusterDNS,
+        clusterCIDR,
         clusterDomain: CLUSTER_DOMAIN,
-        log: (m) => progress(`kubelet: ${m}`),
+        clusterDNS,
+        kubeletTLS: { certPem: kubeletServing.certPem, keyPem: kubeletServing.keyPem, caPem: pki.ca.certPem },
+        kubeletPort: cfg.agent.kubeletPort,
+        runtimeEndpoint: cfg.agent.runtimeEndpoint,
+        // Without the controller manager nothing assigns pod CIDRs: the node takes the first.
+        podCIDR: cfg.disable.includes('controllers') ? firstPodCIDR(clusterCIDR) : undefined,
+        clients: {
+          kubelet: new InProcessClient(api, { name: `system:node:${nodeName}`, groups: ['system:nodes', 'system:authenticated'] }),
+          proxy: new InProcessClient(api, { name: 'system:kube-proxy', groups: ['system:authenticated'] }),
+        },
+        disable: cfg.disable,
+        progress,
+        since,
       });
     } catch (e) {
       for (const stop of stops.reverse()) await stop();
@@ -184,23 +200,8 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
       await store.close();
       throw new Error(`node agent: ${(e as Error).message} (run with --disable agent for a control plane without a node)`);
     }
-    stops.push(() => kubelet.stop());
-    progress(`node ${nodeName} registered (runtime ${kubelet.runtimeEndpoint}) [${since()}]`);
-
-    // The node's service proxy: iptables rules for ClusterIP, NodePort and LoadBalancer addresses, removed at stop.
-    if (!cfg.disable.includes('proxy')) {
-      const proxy = await startServiceProxy(new InProcessClient(api, { name: 'system:kube-proxy', groups: ['system:authenticated'] }), {
-        nodeName,
-        clusterCIDR: CLUSTER_CIDR,
-        setSysctls: true,
-        // As kube-proxy's iptables mode: NodePorts answer on 127.0.0.1 too.
-        localhostNodePorts: true,
-        onError: (e) => progress(`proxy: ${e instanceof Error ? e.message : String(e)}`),
-      });
-      // Stops run in reverse: the rules go before the kubelet stops.
-      stops.push(() => proxy.stop());
-      progress(`service proxy started [${since()}]`);
-    }
+    const n = node;
+    stops.push(() => n.stop());
     // The Ingress controller on the node's ports 80 and 443; served Ingresses show the node's address.
     if (!cfg.disable.includes('ingress')) {
       try {

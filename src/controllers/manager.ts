@@ -23,6 +23,7 @@ import { DisruptionController } from './disruption.js';
 import { CronJobController } from './cronjob.js';
 import { EndpointSliceController } from './endpointslice.js';
 import { ServiceAccountsController } from './serviceaccount.js';
+import { NodeIpamController } from './node-ipam.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { ResourceQuotaController } from './resourcequota.js';
 import { RootCAPublisher } from './root-ca-publisher.js';
@@ -53,6 +54,9 @@ export interface ControllerManagerOptions {
   signLegacyToken?: LegacyTokenSigner;
   /** Where the local-path provisioner creates volume directories (`<data-dir>/storage`); without it the binder only binds. */
   storageDir?: string;
+  /** Pod addresses of the cluster, split into one subnet per node (default 10.42.0.0/16, /24 per node). */
+  clusterCIDR?: string;
+  nodeCIDRMaskSize?: number;
 }
 
 export interface ControllerManager {
@@ -83,6 +87,7 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
   const endpoints = new EndpointsController(client, factory);
   const endpointSlices = new EndpointSliceController(client, factory);
   const serviceAccounts = new ServiceAccountsController(client, factory);
+  const nodeIpam = new NodeIpamController(client, factory, { clusterCIDR: opts.clusterCIDR, nodeMaskSize: opts.nodeCIDRMaskSize, onError: opts.onError ? (key, e) => opts.onError!(`allocating a pod CIDR for node ${key}`, e) : undefined });
   const aggregation = new ClusterRoleAggregationController(client, factory);
   const volumes = new PersistentVolumeBinder(client, factory, { recorder: new ApiEventRecorder(client, 'persistentvolume-controller', recorderOpts), storageDir: opts.storageDir });
   const quotas = new ResourceQuotaController(client, factory, { resources: opts.resources });
@@ -104,6 +109,7 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
     endpoints.run(5),
     endpointSlices.run(5),
     serviceAccounts.run(1),
+    nodeIpam.run(1),
     aggregation.run(1),
     quotas.run(5),
     volumes.run(5),
@@ -115,7 +121,7 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
   return {
     stop() {
       stopping ??= (async () => {
-        await Promise.all([namespaces.stop(), replicasets.stop(), deployments.stop(), statefulsets.stop(), daemonsets.stop(), nodeLifecycle.stop(), disruption.stop(), jobs.stop(), cronjobs.stop(), endpoints.stop(), endpointSlices.stop(), serviceAccounts.stop(), aggregation.stop(), quotas.stop(), volumes.stop(), gc.stop(), rootCA?.stop(), tokens?.stop()]);
+        await Promise.all([namespaces.stop(), replicasets.stop(), deployments.stop(), statefulsets.stop(), daemonsets.stop(), nodeLifecycle.stop(), disruption.stop(), jobs.stop(), cronjobs.stop(), endpoints.stop(), endpointSlices.stop(), serviceAccounts.stop(), nodeIpam.stop(), aggregation.stop(), quotas.stop(), volumes.stop(), gc.stop(), rootCA?.stop(), tokens?.stop()]);
         factory.stop();
         await Promise.allSettled(runs);
       })();

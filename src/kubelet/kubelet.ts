@@ -43,7 +43,7 @@ export interface KubeletConfig {
   dataDir: string;
   nodeName?: string;
   nodeIP?: string;
-  /** Pod CIDR when the control plane assigned none (default 10.42.0.0/24). */
+  /** Pod CIDR to use when the control plane assigns none within 30 s (a control plane without controllers); unset: wait. */
   podCIDR?: string;
   /** Pod addresses of the whole cluster (default 10.42.0.0/16): not masqueraded. */
   clusterCIDR?: string;
@@ -93,15 +93,12 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
   const podsDir = join(agentDir, 'pods');
   const logsDir = join(agentDir, 'logs', 'pods');
   for (const d of [podsDir, logsDir]) mkdirSync(d, { recursive: true });
-  const podCIDR = cfg.podCIDR ?? '10.42.0.0/24';
 
   // The runtime: our own containerd unless an endpoint was named.
   let supervisor: ContainerdSupervisor | undefined;
   let endpoint = cfg.runtimeEndpoint;
   if (!endpoint) {
     const paths = containerdPaths(cfg.dataDir);
-    writeCniConfig(paths.cniConfDir, { podCIDR, bridge: cfg.bridge ?? 'kts0', ipamDataDir: join(agentDir, 'cni', 'ipam') });
-    await ensurePodMasquerade(podCIDR, cfg.clusterCIDR ?? '10.42.0.0/16').catch((e) => log(`pod masquerade rule: ${(e as Error).message}`));
     supervisor = new ContainerdSupervisor(paths, { log });
     supervisor.start();
     endpoint = paths.socket;
@@ -169,7 +166,6 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
   const node = new NodeAgent(client, {
     name: nodeName,
     nodeIP,
-    podCIDR,
     labels: cfg.labels ?? {},
     taints: cfg.taints ?? [],
     kubeletPort,
@@ -177,6 +173,16 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
     ephemeralStorage: filesystemBytes(cfg.dataDir),
   }, readiness);
   await node.register();
+  // The pod network: the subnet the control plane gave this node. containerd
+  // reads the CNI folder when it changes, and reports NetworkReady once the
+  // configuration is there, which makes the node Ready.
+  const podCIDR = await node.waitForPodCIDR(30_000, cfg.podCIDR);
+  if (supervisor) {
+    writeCniConfig(supervisor.paths.cniConfDir, { podCIDR, bridge: cfg.bridge ?? 'kts0', ipamDataDir: join(agentDir, 'cni', 'ipam') });
+    await ensurePodMasquerade(podCIDR, cfg.clusterCIDR ?? '10.42.0.0/16').catch((e) => log(`pod masquerade rule: ${(e as Error).message}`));
+    // containerd notices the new configuration within a moment; the first heartbeat then reports Ready.
+    for (let i = 0; i < 100 && !(await readiness()).ready; i++) await new Promise((r) => setTimeout(r, 100));
+  }
 
   // Objects pods refer to.
   const configMaps = new Informer(client, '/api/v1/configmaps');

@@ -13,7 +13,6 @@ import { buildLease, machineIDFor, nodeConditions, renewedLease, systemUUIDFor, 
 export interface NodeIdentity {
   name: string;
   nodeIP: string;
-  podCIDR: string;
   labels: Record<string, string>;
   taints: any[];
   kubeletPort: number;
@@ -110,7 +109,8 @@ export function buildNodeObject(id: NodeIdentity, readiness: Readiness, now: num
       },
       annotations: { 'volumes.kubernetes.io/controller-managed-attach-detach': 'true', 'node.alpha.kubernetes.io/ttl': '0' },
     },
-    spec: { podCIDR: id.podCIDR, podCIDRs: [id.podCIDR], ...(id.taints.length ? { taints: id.taints } : {}) },
+    // spec.podCIDR is the control plane's to give (the node IPAM controller).
+    spec: { ...(id.taints.length ? { taints: id.taints } : {}) },
     status: {
       capacity,
       allocatable: { ...capacity },
@@ -175,7 +175,6 @@ export class NodeAgent {
       const next = structuredClone(cur);
       next.metadata.labels = { ...(cur.metadata.labels ?? {}), ...want.metadata.labels };
       next.metadata.annotations = { ...(cur.metadata.annotations ?? {}), ...want.metadata.annotations };
-      if (!cur.spec?.podCIDR) next.spec = { ...(cur.spec ?? {}), podCIDR: this.id.podCIDR, podCIDRs: [this.id.podCIDR] };
       const updated = await this.client.update(`${NODES}/${this.id.name}?fieldManager=kubelet`, next);
       this.nodeUID = updated.metadata.uid;
       await this.updateStatus(true);
@@ -184,10 +183,24 @@ export class NodeAgent {
     this.lastStatusAt = Date.now();
   }
 
-  /** The pod CIDR the control plane (or this kubelet at registration) gave the node. */
-  async podCIDR(): Promise<string> {
-    const n = await this.client.get(`${NODES}/${this.id.name}`);
-    return n.spec?.podCIDR || this.id.podCIDR;
+  /**
+   * The pod CIDR the control plane gave the node, waiting for the node IPAM
+   * controller up to `timeoutMs`; then `fallback` (a control plane without
+   * controllers) is written to the Node, as a kubelet without a controller
+   * would use its own.
+   */
+  async waitForPodCIDR(timeoutMs: number, fallback: string | undefined, signal?: AbortSignal): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const n = await this.client.get(`${NODES}/${this.id.name}`);
+      if (n.spec?.podCIDR) return n.spec.podCIDR;
+      if (Date.now() >= deadline || signal?.aborted) {
+        if (!fallback) throw new Error(`node ${this.id.name} got no pod CIDR from the control plane within ${Math.round(timeoutMs / 1000)} s`);
+        await this.client.patch(`${NODES}/${this.id.name}?fieldManager=kubelet`, { spec: { podCIDR: fallback, podCIDRs: [fallback] } }, 'strategic');
+        return fallback;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   /** One heartbeat: renew the Lease; post status when readiness changed or a minute passed. */

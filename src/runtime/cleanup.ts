@@ -11,6 +11,7 @@ import { CriClient } from './cri/client.js';
 import { ContainerdSupervisor, containerdPaths } from './containerd.js';
 import { removeKubepodsCgroups } from './cgroups.js';
 import { Iptables } from '../proxy/iptables.js';
+import { removePodRoutes } from '../kubelet/pod-routes.js';
 
 const run = promisify(execFile);
 
@@ -67,6 +68,8 @@ export async function killall(dataDir: string, opts: { bridge?: string; log?: (m
   ).catch((e) => log(`deleting ${bridge}: ${e.message}`));
   // The service proxy's KTS-* chains, if a killed kts left them.
   await new Iptables().cleanup().catch((e) => log(`removing service rules: ${e.message}`));
+  // Routes to other nodes' pod networks.
+  await removePodRoutes().catch((e) => log(`removing pod routes: ${e.message}`));
   // Pod cgroups (runc removes only the containers' own); busy ones stay.
   report.cgroupsRemoved = removeKubepodsCgroups();
   rmSync(paths.state.replace(/\/containerd$/, ''), { recursive: true, force: true });

@@ -198,8 +198,10 @@ test('kts token create makes a bootstrap token that authenticates; list shows it
   const env = { ...process.env, KUBECONFIG: kts.kubeconfig };
   const created = await run(process.execPath, [MAIN, 'token', 'create', '--description', 'for tests'], { env });
   assert.equal(created.code, 0, created.stderr);
-  const token = created.stdout.trim();
-  assert.match(token, /^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+  // The join token: K10<sha256 of the CA>::<bootstrap token>.
+  const joinToken = created.stdout.trim();
+  assert.match(joinToken, /^K10[0-9a-f]{64}::[a-z0-9]{6}\.[a-z0-9]{16}$/);
+  const token = joinToken.split('::')[1]!;
   const id = token.split('.')[0]!;
   const who = await withToken(token, ['auth', 'whoami', '-o', 'json']);
   assert.equal(who.code, 0, who.stderr);

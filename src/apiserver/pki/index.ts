@@ -399,9 +399,13 @@ export function certificateFingerprint(certPem: string): string {
   return new NodeX509Certificate(certPem).fingerprint256;
 }
 
-/** SHA-256 hex of the CA certificate file's bytes — what k3s puts in `K10<hash>::` join tokens. */
+/**
+ * SHA-256 hex of the CA certificate (its DER bytes): what kts puts in
+ * `K10<hash>::<id>.<secret>` join tokens (k3s's form). A joining agent
+ * finds the certificate with this hash in the chain the server presents.
+ */
 export function caCertHash(caPem: string): string {
-  return createHash('sha256').update(caPem).digest('hex');
+  return createHash('sha256').update(new NodeX509Certificate(caPem).raw).digest('hex');
 }
 
 // ---------------------------------------------------------------------------
@@ -559,4 +563,26 @@ export function kubeconfigYAML(opts: {
 export async function writeKubeconfig(file: string, yamlText: string): Promise<void> {
   await fsp.mkdir(path.dirname(path.resolve(file)), { recursive: true });
   await writeFileAtomic(path.resolve(file), yamlText, 0o600);
+}
+
+// ---------------------------------------------------------------------------
+// Certificate signing requests (PKCS#10), as a kubelet sends them
+
+/**
+ * A new EC P-256 key and a PKCS#10 request for it: subject O=... CN=...,
+ * and the SANs (DNS names and IPs) for serving certificates.
+ */
+export async function generateCertificateRequest(o: { commonName: string; organizations?: string[]; sans?: string[] }): Promise<{ csrPem: string; keyPem: string }> {
+  const x509 = await loadX509();
+  const keys = await generateKeyPair();
+  const name: Record<string, string[]>[] = [];
+  for (const org of o.organizations ?? []) name.push({ O: [org] });
+  name.push({ CN: [o.commonName] });
+  const sans = classifySANs(o.sans ?? []);
+  const extensions: import('@peculiar/x509').Extension[] = [];
+  if (sans.dns.length || sans.ips.length) {
+    extensions.push(new x509.SubjectAlternativeNameExtension([...sans.dns.map((value) => ({ type: 'dns' as const, value })), ...sans.ips.map((value) => ({ type: 'ip' as const, value }))], false));
+  }
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name, keys, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' }, extensions });
+  return { csrPem: ensureTrailingNewline(csr.toString('pem')), keyPem: await privateKeyPem(keys) };
 }
