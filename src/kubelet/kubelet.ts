@@ -35,6 +35,7 @@ import { rotateIfNeeded } from './logs.js';
 import type { EnvSources } from './env.js';
 import type { VolumeSources } from './volumes.js';
 import { TokenManager } from './tokens.js';
+import { ReferencedObjects, podReferences } from './referenced-objects.js';
 import { ProbeManager } from './probes.js';
 import { mirrorHash, mirrorPodFor, readStaticPods, runnablePod, type StaticPod } from './static-pods.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../client/types.js';
@@ -184,9 +185,11 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
     for (let i = 0; i < 100 && !(await readiness()).ready; i++) await new Promise((r) => setTimeout(r, 100));
   }
 
-  // Objects pods refer to.
-  const configMaps = new Informer(client, '/api/v1/configmaps');
-  const secrets = new Informer(client, '/api/v1/secrets');
+  // Objects pods refer to: each ConfigMap and Secret watched on its own
+  // (all a node may read); a change refreshes the volumes and env of the pods using it.
+  const refs = new ReferencedObjects(client, (kind, ns, name) => {
+    for (const p of pods.list()) if (p.metadata.namespace === ns && podReferences(p)[kind].has(name)) queue.add(metaNamespaceKey(p));
+  });
   const services = new Informer(client, '/api/v1/services');
   const pods = new Informer(client, PODS, { fieldSelector: `spec.nodeName=${nodeName}` });
   podsRef.current = pods;
@@ -220,8 +223,8 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
     return divideQuantity(String(q), divisor ?? '1');
   };
   const envSources = (pod: any): EnvSources => ({
-    configMap: (name) => dataOf(configMaps.getByName(pod.metadata.namespace, name), false),
-    secret: (name) => dataOf(secrets.getByName(pod.metadata.namespace, name), true),
+    configMap: (name) => dataOf(refs.get('configMap', pod.metadata.namespace, name), false),
+    secret: (name) => dataOf(refs.get('secret', pod.metadata.namespace, name), true),
     field: (path) => podField(pod, path),
     resource: (cn, r, d) => podResource(pod, cn, r, d),
     services: () => serviceEnvVars(services.list(), pod),
@@ -234,8 +237,8 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
       if (t.fresh) setTimeout(() => queue.add(metaNamespaceKey(pod)), Math.max(1000, t.refreshAt - Date.now())).unref();
       return t.token;
     },
-    configMap: (ns, name) => configMaps.getByName(ns, name),
-    secret: (ns, name) => secrets.getByName(ns, name),
+    configMap: (ns, name) => refs.get('configMap', ns, name),
+    secret: (ns, name) => refs.get('secret', ns, name),
     persistentVolumeClaim: (ns, name) => client.get(`/api/v1/namespaces/${ns}/persistentvolumeclaims/${name}`).catch(() => undefined),
     persistentVolume: (name) => client.get(`/api/v1/persistentvolumes/${name}`).catch(() => undefined),
     field: podField,
@@ -252,24 +255,29 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
     probes,
   });
 
-  pods.addEventHandler({
-    onAdd: (p) => queue.add(metaNamespaceKey(p)),
-    onUpdate: (_o, p) => queue.add(metaNamespaceKey(p)),
-    onDelete: (p) => queue.add(metaNamespaceKey(objectOf(p))),
-  });
-  // A changed ConfigMap or Secret refreshes the volumes and env of pods using it.
-  const refsTo = (kind: 'configMap' | 'secret', obj: any) => {
-    const o = objectOf(obj);
-    for (const p of pods.list()) if (p.metadata.namespace === o.metadata.namespace && podRefers(p, kind, o.metadata.name)) queue.add(metaNamespaceKey(p));
+  // A pod is synced once the objects it refers to are watched (or after 5 s
+  // if they cannot be: the worker then reports what is missing and retries).
+  const trackThenSync = (p: any) => {
+    const key = metaNamespaceKey(p);
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((r) => (timer = setTimeout(r, 5000)));
+    void Promise.race([refs.track(p), limit]).catch(() => undefined).finally(() => {
+      clearTimeout(timer);
+      queue.add(key);
+    });
   };
-  for (const [inf, kind] of [[configMaps, 'configMap'], [secrets, 'secret']] as const) {
-    inf.addEventHandler({ onAdd: (o, initial) => !initial && refsTo(kind, o), onUpdate: (_a, o) => refsTo(kind, o), onDelete: (o) => refsTo(kind, o) });
-  }
-  configMaps.start();
-  secrets.start();
+  pods.addEventHandler({
+    onAdd: (p) => trackThenSync(p),
+    onUpdate: (_o, p) => trackThenSync(p),
+    onDelete: (p) => {
+      const o = objectOf(p);
+      refs.release(o.metadata.uid);
+      queue.add(metaNamespaceKey(o));
+    },
+  });
   services.start();
   pods.start();
-  await Promise.all([configMaps.waitForSync(), secrets.waitForSync(), services.waitForSync(), pods.waitForSync()]);
+  await Promise.all([services.waitForSync(), pods.waitForSync()]);
 
   // Static pods: manifests on disk, read again every 2 s; their mirror pods in the API.
   const staticDir = cfg.staticPodPath ?? join(agentDir, 'pod-manifests');
@@ -428,8 +436,7 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
       await server.close();
       probes.stop();
       pods.stop();
-      configMaps.stop();
-      secrets.stop();
+      refs.stop();
       services.stop();
       queue.shutDown();
       await done.catch(() => undefined);
@@ -450,20 +457,6 @@ function dataOf(obj: any, base64: boolean): Record<string, string> | undefined {
 function formatMap(m: Record<string, string> | undefined): string {
   return Object.keys(m ?? {}).sort().map((k) => `${k}=${JSON.stringify(m![k])}`).join('\n');
 }
-
-function podRefers(pod: any, kind: 'configMap' | 'secret', name: string): boolean {
-  for (const v of pod.spec?.volumes ?? []) {
-    if (kind === 'configMap' && v.configMap?.name === name) return true;
-    if (kind === 'secret' && v.secret?.secretName === name) return true;
-    for (const s of v.projected?.sources ?? []) if ((kind === 'configMap' && s.configMap?.name === name) || (kind === 'secret' && s.secret?.name === name)) return true;
-  }
-  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
-    for (const e of c.env ?? []) if ((kind === 'configMap' && e.valueFrom?.configMapKeyRef?.name === name) || (kind === 'secret' && e.valueFrom?.secretKeyRef?.name === name)) return true;
-    for (const e of c.envFrom ?? []) if ((kind === 'configMap' && e.configMapRef?.name === name) || (kind === 'secret' && e.secretRef?.name === name)) return true;
-  }
-  return false;
-}
-
 
 /** ceil(q / divisor) as the downward API reports resources. */
 export function divideQuantity(q: string, divisor: string): string {
