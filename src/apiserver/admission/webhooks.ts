@@ -8,6 +8,7 @@
 // failurePolicy as upstream's dispatchers.
 
 import { randomUUID } from 'node:crypto';
+import type { ResourceInfo } from '../../api/registry.js';
 import { applyDefaults } from '../../api/defaults/index.js';
 import { applyJsonPatch, PatchError } from '../../api/patch/index.js';
 import { matchedResource, namespaceSelectorMatches, objectSelectorMatches, type GVR, type MatchRequest } from '../../api/admission/rules.js';
@@ -123,26 +124,7 @@ export class WebhookAdmission {
       throw e;
     }
     if (!response?.patch || a.obj == null) return false;
-    let ops: unknown;
-    try {
-      ops = JSON.parse(Buffer.from(String(response.patch), 'base64').toString('utf8'));
-    } catch (e) {
-      throw internalError((e as Error).message);
-    }
-    let patched: any;
-    try {
-      patched = applyJsonPatch(a.obj, ops);
-    } catch (e) {
-      if (e instanceof PatchError) throw internalError(e.message);
-      throw e;
-    }
-    if (patched === null || typeof patched !== 'object' || Array.isArray(patched)) throw internalError('the patched object is not an object');
-    // The patched object is decoded as a new request body would be: defaults apply again.
-    applyDefaults(a.info, patched);
-    if (deepEqualJSON(patched, a.obj)) return false;
-    for (const k of Object.keys(a.obj)) delete a.obj[k];
-    Object.assign(a.obj, patched);
-    return true;
+    return applyWebhookPatch(a.info, a.obj, String(response.patch));
   }
 
   private async callValidating(h: Hook, gvr: GVR, a: AdmissionAttributes): Promise<void> {
@@ -227,4 +209,31 @@ function denial(webhook: string, result: any): ApiError {
   const e = failure(code, typeof r.reason === 'string' ? r.reason : '', message, r.details);
   if (!r.reason) delete (e.status as Partial<Status>).reason;
   return e;
+}
+
+/**
+ * Applies a webhook's base64 JSONPatch to `obj` in place (defaults apply
+ * again, as when upstream decodes the patched object); true when it changed.
+ * A patch that does not decode or apply is an internal error, as upstream.
+ */
+export function applyWebhookPatch(info: ResourceInfo, obj: any, patchBase64: string): boolean {
+  let ops: unknown;
+  try {
+    ops = JSON.parse(Buffer.from(patchBase64, 'base64').toString('utf8'));
+  } catch (e) {
+    throw internalError((e as Error).message);
+  }
+  let patched: any;
+  try {
+    patched = applyJsonPatch(obj, ops);
+  } catch (e) {
+    if (e instanceof PatchError) throw internalError(e.message);
+    throw e;
+  }
+  if (patched === null || typeof patched !== 'object' || Array.isArray(patched)) throw internalError('the patched object is not an object');
+  applyDefaults(info, patched);
+  if (deepEqualJSON(patched, obj)) return false;
+  for (const k of Object.keys(obj)) delete obj[k];
+  Object.assign(obj, patched);
+  return true;
 }
