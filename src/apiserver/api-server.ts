@@ -632,7 +632,7 @@ export class ApiServer {
     const rest = this.rest(info);
     const q = req.query;
     let result: RestResult;
-    const wo = (kind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteOptions') => ({ ...writeOptions(q, kind, req.headers.userAgent), warnings });
+    const wo = (kind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteOptions') => ({ ...writeOptions(q, kind, req.headers.userAgent), warnings, user: req.user, optionsKind: kind });
     // A decoded body, with unknown and duplicate fields reported per fieldValidation, then dropped.
     const body = (kind: 'CreateOptions' | 'UpdateOptions' = 'CreateOptions') => {
       if (!req.body || req.body.length === 0) throw badRequest('the request body is empty');
@@ -657,7 +657,7 @@ export class ApiServer {
       return this.respond(info, result, shape, q);
     }
     if (sub === 'scale') {
-      result = await this.scale(info, verb, ns, name, req);
+      result = await this.scale(info, verb, ns, name, req, warnings);
       return this.respond(info, result, shape, q);
     }
     // Roles and bindings may only grant what the writer holds (or may escalate/bind).
@@ -711,7 +711,7 @@ export class ApiServer {
   }
 
   /** The scale subresource (autoscaling/v1 Scale) of Deployments, ReplicaSets, StatefulSets, ReplicationControllers. */
-  private async scale(info: ResourceInfo, verb: string, ns: string, name: string, req: ApiRequest): Promise<RestResult> {
+  private async scale(info: ResourceInfo, verb: string, ns: string, name: string, req: ApiRequest, warnings: WarningRecorder): Promise<RestResult> {
     const rest = this.rest(info);
     const toScale = (obj: any) => ({
       kind: 'Scale',
@@ -751,7 +751,7 @@ export class ApiServer {
     const next = JSON.parse(JSON.stringify(cur.obj));
     next.spec = { ...(next.spec ?? {}), replicas };
     if (rv) next.metadata.resourceVersion = rv;
-    const res = await rest.update(ns, name, next, '', writeOptions(req.query, 'UpdateOptions', req.headers.userAgent));
+    const res = await rest.update(ns, name, next, '', { ...writeOptions(req.query, 'UpdateOptions', req.headers.userAgent), warnings, user: req.user });
     if (res.type !== 'object') throw new Error('unexpected');
     return { type: 'object', status: 200, obj: toScale(res.obj) };
   }

@@ -92,26 +92,43 @@ export interface ResourceStrategy {
   unknownFields?(obj: any): string[];
 }
 
+/** Who makes a request, as admission (webhooks' userInfo, policies' `request`) sees it. */
+export interface AdmissionUser {
+  name: string;
+  groups: string[];
+  uid?: string;
+  extra?: Record<string, string[]>;
+}
+
 /** One write as admission plugins see it. */
 export interface AdmissionAttributes {
   info: ResourceInfo;
-  operation: 'CREATE' | 'UPDATE';
+  operation: 'CREATE' | 'UPDATE' | 'DELETE';
   subresource: string;
+  /** The object to store; undefined for deletes. Mutating plugins change it in place. */
   obj: any;
-  /** The stored object, for updates. */
+  /** The stored object, for updates and deletes. */
   old?: any;
+  /** The request's name and namespace (the object's, for creates). */
+  name?: string;
+  namespace?: string;
   dryRun: boolean;
   /** Collects the request's Warning headers. */
   warnings?: WarningRecorder;
+  user?: AdmissionUser;
+  /** The request's options object (CreateOptions, UpdateOptions, PatchOptions or DeleteOptions). */
+  options?: any;
 }
 
 /**
- * Admission plugins that span resources (LimitRanger, ResourceQuota), as
- * upstream runs them: mutating before validation, validating after the
- * object is complete and just before it is stored.
+ * Admission plugins that span resources (LimitRanger, ResourceQuota,
+ * webhooks, policies), as upstream runs them: mutating before validation,
+ * validating after the object is complete and just before it is stored.
+ * Both see every write, subresources and deletes included; each plugin picks
+ * what it handles.
  */
 export interface AdmissionChain {
-  mutate(a: AdmissionAttributes): void;
+  mutate(a: AdmissionAttributes): Promise<void>;
   validate(a: AdmissionAttributes): Promise<void>;
 }
 
@@ -372,6 +389,23 @@ export interface WriteOptions {
   fieldValidation?: FieldValidationDirective;
   /** Collects the request's Warning headers. */
   warnings?: WarningRecorder;
+  /** The requesting user (admission webhooks and policies see it). */
+  user?: AdmissionUser;
+  /** Which options object the request carries (CreateOptions, UpdateOptions, PatchOptions, DeleteOptions). */
+  optionsKind?: string;
+  /** A delete's DeleteOptions body, as admission webhooks receive it. */
+  deleteOptions?: any;
+}
+
+/** The options object of a write, as an AdmissionReview carries it. */
+function admissionOptions(opts: WriteOptions, fallback: string): any {
+  const kind = opts.optionsKind ?? fallback;
+  if (kind === 'DeleteOptions') return { ...(opts.deleteOptions ?? {}), kind, apiVersion: 'meta.k8s.io/v1' };
+  const o: any = { kind, apiVersion: 'meta.k8s.io/v1' };
+  if (opts.dryRun) o.dryRun = ['All'];
+  if (opts.fieldManager) o.fieldManager = opts.fieldManager;
+  if (opts.force) o.force = true;
+  return o;
 }
 
 export function writeOptions(q: URLSearchParams, optionsKind = 'CreateOptions', userAgent?: string): WriteOptions {
@@ -728,8 +762,19 @@ export class ResourceRest {
     dropEmptyMeta(meta);
     if (!opts.managedFieldsSet) setManagedFields(body, updateManagedFields(undefined, body, { manager: opts.fieldManager ?? '', time: nowTime(), apiVersion: apiVersionOf(info) }));
     if (info.group === '' && info.resource === 'namespaces') prepareNamespaceForCreate(body);
-    const attrs = { info, operation: 'CREATE' as const, subresource: '', obj: body, dryRun: opts.dryRun, warnings: opts.warnings };
-    this.ctx.admission?.mutate(attrs);
+    const attrs: AdmissionAttributes = {
+      info,
+      operation: 'CREATE',
+      subresource: '',
+      obj: body,
+      name,
+      namespace: meta.namespace ?? '',
+      dryRun: opts.dryRun,
+      warnings: opts.warnings,
+      user: opts.user,
+      options: admissionOptions(opts, 'CreateOptions'),
+    };
+    await this.ctx.admission?.mutate(attrs);
     const errs = strategy ? strategy.create(body) : validate(info, body);
     if (errs.length) throwInvalid(info, name, errs);
     delete meta.resourceVersion;
@@ -868,8 +913,20 @@ export class ResourceRest {
     } else {
       delete m.generation;
     }
-    const attrs = { info, operation: 'UPDATE' as const, subresource, obj: next, old, dryRun: opts.dryRun, warnings: opts.warnings };
-    if (subresource === '') this.ctx.admission?.mutate(attrs);
+    const attrs: AdmissionAttributes = {
+      info,
+      operation: 'UPDATE',
+      subresource,
+      obj: next,
+      old,
+      name,
+      namespace: ns,
+      dryRun: opts.dryRun,
+      warnings: opts.warnings,
+      user: opts.user,
+      options: admissionOptions(opts, 'UpdateOptions'),
+    };
+    await this.ctx.admission?.mutate(attrs);
     const errs = strategyErrs ?? validate(info, next, old);
     if (errs.length) throwInvalid(info, name, errs);
 
@@ -888,7 +945,7 @@ export class ResourceRest {
     const hooks = this.ctx.hooksFor(info);
     const undo: Array<() => void> = [];
     if (subresource === '') hooks?.beforeUpdate?.(next, old, undo);
-    if (subresource === '' && !deepEqualJSON(next, old)) {
+    if (!deepEqualJSON(next, old)) {
       try {
         await this.ctx.admission?.validate(attrs);
       } catch (e) {
@@ -1164,6 +1221,21 @@ export class ResourceRest {
       if (!m.deletionTimestamp) m.deletionTimestamp = nowRFC3339();
       next.status = { ...(next.status ?? {}), phase: 'Terminating' };
     }
+    const attrs: AdmissionAttributes = {
+      info,
+      operation: 'DELETE',
+      subresource: '',
+      obj: undefined,
+      old: asServed(info, clone(obj)),
+      name,
+      namespace: ns,
+      dryRun: opts.dryRun,
+      warnings: opts.warnings,
+      user: opts.user,
+      options: admissionOptions({ ...opts, deleteOptions: options ?? {} }, 'DeleteOptions'),
+    };
+    await this.ctx.admission?.mutate(attrs);
+    await this.ctx.admission?.validate(attrs);
     applyPropagationFinalizers(info, m, options);
     this.ctx.strategyFor(info)?.beforeDelete?.(next);
     const finalizers: string[] = m.finalizers ?? [];

@@ -547,6 +547,49 @@ function defaultHPA(h: Obj, version: string): void {
   }
 }
 
+// admissionregistration.k8s.io/v1 defaults (upstream's SetDefaults_*Webhook, _Rule, _ServiceReference, ...).
+function defaultRules(rules: unknown): void {
+  if (!Array.isArray(rules)) return;
+  for (const r of rules) if (isObj(r) && (r.scope === undefined || r.scope === null)) r.scope = '*';
+}
+
+function defaultWebhook(w: Obj, mutating: boolean): void {
+  w.failurePolicy ??= 'Fail';
+  w.matchPolicy ??= 'Equivalent';
+  w.namespaceSelector ??= {};
+  w.objectSelector ??= {};
+  w.timeoutSeconds ??= 10;
+  if (mutating) w.reinvocationPolicy ??= 'Never';
+  defaultRules(w.rules);
+  const svc = w.clientConfig?.service;
+  if (isObj(svc)) svc.port ??= 443;
+}
+
+function defaultWebhookConfiguration(mutating: boolean) {
+  return (o: Obj) => {
+    if (!Array.isArray(o.webhooks)) return;
+    for (const w of o.webhooks) if (isObj(w)) defaultWebhook(w, mutating);
+  };
+}
+
+function defaultMatchResources(m: Obj): void {
+  m.namespaceSelector ??= {};
+  m.objectSelector ??= {};
+  m.matchPolicy ??= 'Equivalent';
+  defaultRules(m.resourceRules);
+  defaultRules(m.excludeResourceRules);
+}
+
+function defaultValidatingAdmissionPolicy(o: Obj): void {
+  if (!isObj(o.spec)) return;
+  o.spec.failurePolicy ??= 'Fail';
+  if (isObj(o.spec.matchConstraints)) defaultMatchResources(o.spec.matchConstraints);
+}
+
+function defaultValidatingAdmissionPolicyBinding(o: Obj): void {
+  if (isObj(o.spec?.matchResources)) defaultMatchResources(o.spec.matchResources);
+}
+
 const DEFAULTERS: Record<string, (o: Obj, info: ResourceInfo) => void> = {
   '/Pod': defaultPod,
   '/PodTemplate': defaultPodTemplate,
@@ -576,6 +619,10 @@ const DEFAULTERS: Record<string, (o: Obj, info: ResourceInfo) => void> = {
   'networking.k8s.io/NetworkPolicy': defaultNetworkPolicy,
   'discovery.k8s.io/EndpointSlice': defaultEndpointSlice,
   'autoscaling/HorizontalPodAutoscaler': (o, info) => defaultHPA(o, info.version),
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration': defaultWebhookConfiguration(true),
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration': defaultWebhookConfiguration(false),
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy': defaultValidatingAdmissionPolicy,
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding': defaultValidatingAdmissionPolicyBinding,
 };
 
 /**

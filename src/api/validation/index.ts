@@ -31,6 +31,12 @@ import {
   validateRoleBinding,
   validateStorageClass,
 } from './other.js';
+import {
+  validateMutatingWebhookConfiguration,
+  validateValidatingAdmissionPolicy,
+  validateValidatingAdmissionPolicyBinding,
+  validateValidatingWebhookConfiguration,
+} from './admissionregistration.js';
 
 type KindValidator = (obj: any, old?: any) => FieldError[];
 
@@ -63,6 +69,10 @@ const VALIDATORS: Record<string, KindValidator> = {
   'coordination.k8s.io/Lease': (o) => validateLease(o),
   'policy/PodDisruptionBudget': (o) => validatePodDisruptionBudget(o),
   'storage.k8s.io/StorageClass': validateStorageClass,
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration': validateMutatingWebhookConfiguration,
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration': validateValidatingWebhookConfiguration,
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy': validateValidatingAdmissionPolicy,
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding': validateValidatingAdmissionPolicyBinding,
 };
 
 /** Whether kind-specific rules exist for the resource (beyond ObjectMeta). */

@@ -1,7 +1,9 @@
-// The API server's cross-resource admission plugins, in upstream's order:
-// LimitRanger (mutating: container defaults; validating: min/max/ratio),
-// then PodSecurity (validating), then ResourceQuota (validating, last);
-// DefaultIngressClass and DefaultStorageClass (mutating). Per-resource admission (Priority,
+// The API server's cross-resource admission plugins, in upstream's order.
+// Mutating: DefaultIngressClass, DefaultStorageClass, LimitRanger (container
+// defaults), then the mutating admission webhooks. Validating: LimitRanger
+// (min/max/ratio), PodSecurity, ValidatingAdmissionPolicy, the validating
+// admission webhooks, then ResourceQuota last (so nothing refuses a request
+// after its usage was charged). Per-resource admission (Priority,
 // DefaultTolerationSeconds, Service allocation) stays in ResourceHooks.
 
 import type { ResourceInfo, ResourceRegistry } from '../../api/registry.js';
@@ -13,6 +15,9 @@ import type { Store } from '../../storage/types.js';
 import { resourcePrefix } from '../objects.js';
 import { ResourceQuotaAdmission } from './resourcequota.js';
 import { PodSecurityAdmission } from './podsecurity.js';
+import { WebhookAdmission } from './webhooks.js';
+import { PolicyAdmission } from './policy.js';
+import { cacheServiceResolver } from './service-resolver.js';
 
 /** What the plugins need from the API server. */
 export interface AdmissionHost {
@@ -34,32 +39,44 @@ export function namespacedObjects(host: AdmissionHost, resource: string, ns: str
 export function newAdmissionChain(host: AdmissionHost, now: () => number = Date.now): AdmissionChain {
   const quota = new ResourceQuotaAdmission(host, now);
   const podSecurity = new PodSecurityAdmission(host);
+  const webhooks = new WebhookAdmission(host, cacheServiceResolver(host));
+  const policies = new PolicyAdmission(host);
   const nameOf = (a: AdmissionAttributes): string => a.obj?.metadata?.name || a.obj?.metadata?.generateName || '';
   return {
-    mutate(a) {
-      if (a.info.group === 'networking.k8s.io' && a.info.resource === 'ingresses' && a.operation === 'CREATE' && !a.subresource) {
-        defaultIngressClass(host, a.obj);
-        return;
-      }
-      if (a.info.group === '' && a.info.resource === 'persistentvolumeclaims' && a.operation === 'CREATE' && !a.subresource) {
-        defaultStorageClass(host, a.obj);
-        return;
-      }
-      // LimitRanger: only pod creates get defaults (containers are immutable afterwards).
-      if (a.info.group !== '' || a.info.resource !== 'pods' || a.operation !== 'CREATE' || a.subresource) return;
-      applyLimitRangeDefaults(a.obj, namespacedObjects(host, 'limitranges', a.obj?.metadata?.namespace ?? ''));
+    async mutate(a) {
+      // The built-in plugins handle writes of main resources only.
+      if (!a.subresource && a.operation !== 'DELETE') mutateBuiltin(a);
+      await webhooks.mutate(a);
     },
     async validate(a) {
-      if (a.info.group === '' && !a.subresource && (a.info.resource === 'persistentvolumeclaims' || (a.info.resource === 'pods' && a.operation === 'CREATE'))) {
-        if (!a.old?.metadata?.deletionTimestamp) {
-          const why = validateLimitRanges(a.info.resource, a.obj, namespacedObjects(host, 'limitranges', a.obj?.metadata?.namespace ?? ''));
-          if (why) throw forbidden(a.info.group, a.info.resource, nameOf(a), why);
+      if (!a.subresource && a.operation !== 'DELETE') {
+        if (a.info.group === '' && (a.info.resource === 'persistentvolumeclaims' || (a.info.resource === 'pods' && a.operation === 'CREATE'))) {
+          if (!a.old?.metadata?.deletionTimestamp) {
+            const why = validateLimitRanges(a.info.resource, a.obj, namespacedObjects(host, 'limitranges', a.obj?.metadata?.namespace ?? ''));
+            if (why) throw forbidden(a.info.group, a.info.resource, nameOf(a), why);
+          }
         }
+        podSecurity.validate(a, a.warnings);
       }
-      podSecurity.validate(a, a.warnings);
-      await quota.admit(a);
+      await policies.validate(a);
+      await webhooks.validate(a);
+      if (!a.subresource && a.operation !== 'DELETE') await quota.admit(a);
     },
   };
+
+  function mutateBuiltin(a: AdmissionAttributes): void {
+    if (a.info.group === 'networking.k8s.io' && a.info.resource === 'ingresses' && a.operation === 'CREATE' && !a.subresource) {
+      defaultIngressClass(host, a.obj);
+      return;
+    }
+    if (a.info.group === '' && a.info.resource === 'persistentvolumeclaims' && a.operation === 'CREATE' && !a.subresource) {
+      defaultStorageClass(host, a.obj);
+      return;
+    }
+    // LimitRanger: only pod creates get defaults (containers are immutable afterwards).
+    if (a.info.group !== '' || a.info.resource !== 'pods' || a.operation !== 'CREATE' || a.subresource) return;
+    applyLimitRangeDefaults(a.obj, namespacedObjects(host, 'limitranges', a.obj?.metadata?.namespace ?? ''));
+  }
 }
 
 /**

@@ -24,7 +24,7 @@ export class ResourceQuotaAdmission {
 
   async admit(a: AdmissionAttributes): Promise<void> {
     const { info } = a;
-    if (!info.namespaced || a.subresource || isIgnoredResource(info.group, info.resource)) return;
+    if (!info.namespaced || a.subresource || a.operation === 'DELETE' || isIgnoredResource(info.group, info.resource)) return;
     const ev = evaluatorFor(info.group, info.resource);
     if (!ev.handles(a.operation)) return;
     const ns: string = a.obj?.metadata?.namespace ?? '';
