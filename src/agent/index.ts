@@ -120,14 +120,15 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         return false;
       }
     })();
+    const requestServing = (onWaiting?: (csr: string) => void) => requestCertificate(client, {
+      signerName: KUBELET_SERVING_SIGNER,
+      commonName: `system:node:${nodeName}`,
+      organizations: ['system:nodes'],
+      sans: [nodeName, nodeIP],
+      usages: ['digital signature', 'server auth'],
+    }, { onWaiting, timeoutMs: onWaiting ? undefined : 5 * 60_000 });
     if (!servingCert || !servingKey || !stillValid(servingCert) || !sansOk) {
-      const issued = await requestCertificate(client, {
-        signerName: KUBELET_SERVING_SIGNER,
-        commonName: `system:node:${nodeName}`,
-        organizations: ['system:nodes'],
-        sans: [nodeName, nodeIP],
-        usages: ['digital signature', 'server auth'],
-      }, { onWaiting: (csr) => progress(`waiting for serving certificate request ${csr} to be approved`) });
+      const issued = await requestServing((csr) => progress(`waiting for serving certificate request ${csr} to be approved`));
       servingCert = issued.certPem;
       servingKey = issued.keyPem;
       writeAtomic(files.servingKey, servingKey, 0o600);
@@ -135,40 +136,47 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       progress(`kubelet serving certificate issued (CSR ${issued.csrName}) [${since()}]`);
     }
 
-    // Renewal of the client certificate, authenticated by the current one.
-    let renewTimer: NodeJS.Timeout | undefined;
+    // Renewal at 80% of each certificate's life, authenticated by the current client certificate.
+    const timers = new Set<NodeJS.Timeout>();
     let stopped = false;
-    const scheduleRenewal = () => {
-      const delay = Math.max(10_000, renewalTime(clientCert!) - Date.now());
-      renewTimer = setTimeout(() => void renew(), Math.min(delay, 2 ** 31 - 1));
-      renewTimer.unref();
+    const keepRenewed = (what: string, current: () => string, renew: () => Promise<string>) => {
+      const schedule = () => {
+        const delay = Math.max(10_000, renewalTime(current()) - Date.now());
+        const t = setTimeout(async () => {
+          timers.delete(t);
+          if (stopped) return;
+          try {
+            const csr = await renew();
+            progress(`${what} renewed (CSR ${csr})`);
+          } catch (e) {
+            progress(`renewing the ${what}: ${(e as Error).message}; retrying`);
+          }
+          if (!stopped) schedule();
+        }, Math.min(delay, 2 ** 31 - 1));
+        t.unref();
+        timers.add(t);
+      };
+      schedule();
     };
-    const renew = async () => {
-      if (stopped) return;
-      try {
-        const issued = await requestCertificate(client, {
-          signerName: KUBELET_CLIENT_SIGNER,
-          commonName: `system:node:${nodeName}`,
-          organizations: ['system:nodes'],
-          usages: ['digital signature', 'client auth'],
-          expirationSeconds: o.certificateLifetimeSeconds,
-        }, { timeoutMs: 5 * 60_000 });
-        clientCert = issued.certPem;
-        clientKey = issued.keyPem;
-        writeAtomic(files.clientKey, clientKey, 0o600);
-        writeAtomic(files.clientCert, clientCert, 0o644);
-        writeKubeconfig();
-        client.updateClientCertificate(clientCert, clientKey);
-        progress(`node client certificate renewed (CSR ${issued.csrName})`);
-      } catch (e) {
-        progress(`renewing the node client certificate: ${(e as Error).message}; retrying`);
-      }
-      if (!stopped) scheduleRenewal();
-    };
-    scheduleRenewal();
+    keepRenewed('node client certificate', () => clientCert!, async () => {
+      const issued = await requestCertificate(client, {
+        signerName: KUBELET_CLIENT_SIGNER,
+        commonName: `system:node:${nodeName}`,
+        organizations: ['system:nodes'],
+        usages: ['digital signature', 'client auth'],
+        expirationSeconds: o.certificateLifetimeSeconds,
+      }, { timeoutMs: 5 * 60_000 });
+      clientCert = issued.certPem;
+      clientKey = issued.keyPem;
+      writeAtomic(files.clientKey, clientKey, 0o600);
+      writeAtomic(files.clientCert, clientCert, 0o644);
+      writeKubeconfig();
+      client.updateClientCertificate(clientCert, clientKey);
+      return issued.csrName;
+    });
     stops.push(() => {
       stopped = true;
-      clearTimeout(renewTimer);
+      for (const t of timers) clearTimeout(t);
     });
 
     // Pods' resolv.conf names the cluster DNS Service, if the cluster has one.
@@ -196,6 +204,15 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       since,
     });
     stops.push(() => node.stop());
+    keepRenewed('kubelet serving certificate', () => servingCert!, async () => {
+      const issued = await requestServing();
+      servingCert = issued.certPem;
+      servingKey = issued.keyPem;
+      writeAtomic(files.servingKey, servingKey, 0o600);
+      writeAtomic(files.servingCert, servingCert, 0o644);
+      node.kubelet.updateServingCertificate(servingCert, servingKey);
+      return issued.csrName;
+    });
   } catch (e) {
     await stopAll();
     throw e;

@@ -74,6 +74,8 @@ export interface KubeletConfig {
 
 export interface RunningKubelet {
   nodeName: string;
+  /** Serves the kubelet API with a renewed certificate from now on. */
+  updateServingCertificate(certPem: string, keyPem: string): void;
   nodeIP: string;
   /** The kubelet API's port. */
   port: number;
@@ -421,6 +423,7 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
 
   return {
     nodeName,
+    updateServingCertificate: (cert, key) => server.updateServingCertificate(cert, key),
     nodeIP,
     port: kubeletPort,
     runtime,

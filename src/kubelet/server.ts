@@ -46,6 +46,11 @@ export class KubeletServer {
     this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => void this.onUpgrade(req, socket, head));
   }
 
+  /** A renewed serving certificate: new connections use it. */
+  updateServingCertificate(certPem: string, keyPem: string): void {
+    this.server.setSecureContext({ cert: certPem, key: keyPem, ca: this.o.tls.caPem });
+  }
+
   listen(): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
