@@ -82,6 +82,9 @@ export interface ApiServerOptions {
   authentication?: AuthenticationOptions;
   /** The audit stage (--audit-log-path); none: no audit events, Audit-Id headers still set. */
   audit?: Auditor;
+  /** DefaultTolerationSeconds admission (--default-not-ready-toleration-seconds, --default-unreachable-toleration-seconds; default 300 each). */
+  defaultNotReadyTolerationSeconds?: number;
+  defaultUnreachableTolerationSeconds?: number;
 }
 
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz', '/version/']);
@@ -105,6 +108,7 @@ export class ApiServer {
   readonly services: ServiceAllocation;
   private serviceHooks: ResourceHooks;
   readonly crds: CustomResourceManager;
+  private readonly defaultTolerations: Array<[string, number]>;
   /** Priority admission: spec.priority from the pod's PriorityClass (or the global default). */
   private podHooks: ResourceHooks = {
     beforeCreate: (pod) => {
@@ -130,11 +134,11 @@ export class ApiServer {
       pod.spec.priority = value;
       if (pc && !name && pc.metadata?.name) pod.spec.priorityClassName = pc.metadata.name;
       pod.spec.preemptionPolicy ??= pc?.preemptionPolicy ?? 'PreemptLowerPriority';
-      // DefaultTolerationSeconds admission: 300 s on not-ready and unreachable nodes unless the pod says otherwise.
+      // DefaultTolerationSeconds admission: 300 s (configurable) on not-ready and unreachable nodes unless the pod says otherwise.
       const tolerations: any[] = pod.spec.tolerations ?? [];
-      for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+      for (const [key, seconds] of this.defaultTolerations) {
         const has = tolerations.some((t) => (t.key === key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'));
-        if (!has) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+        if (!has) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds });
       }
       pod.spec.tolerations = tolerations;
     },
@@ -156,6 +160,10 @@ export class ApiServer {
     this.serverAddress = opts.serverAddress ?? '127.0.0.1:6443';
     this.authorizationMode = opts.authorization ?? 'AlwaysAllow';
     this.auditor = opts.audit;
+    this.defaultTolerations = [
+      ['node.kubernetes.io/not-ready', opts.defaultNotReadyTolerationSeconds ?? 300],
+      ['node.kubernetes.io/unreachable', opts.defaultUnreachableTolerationSeconds ?? 300],
+    ];
     this.openapi = new OpenAPIv3(this.registry);
     this.authn = new ApiAuthentication(this.registry, (i) => this.cacheFor(i), opts.authentication);
     this.services = newServiceAllocation(opts.serviceCIDR);
@@ -190,7 +198,21 @@ export class ApiServer {
   }
 
   private kubeletTLS: KubeletClientTLS | undefined;
-  private readonly metrics = new MetricsApi(() => this.kubeletTLS);
+  private readonly metrics = new MetricsApi(
+    () => this.kubeletTLS,
+    () => {
+      const podsInfo = this.registry.get('', 'v1', 'pods')!;
+      const byNode = new Map<string, any[]>();
+      for (const c of this.cacheFor(podsInfo).list(resourcePrefix(podsInfo))) {
+        const node = c.obj.spec?.nodeName;
+        if (!node) continue;
+        let list = byNode.get(node);
+        if (!list) byNode.set(node, (list = []));
+        list.push(c.obj);
+      }
+      return byNode;
+    },
+  );
 
   private objectOf(group: string, version: string, resource: string, ns: string, name: string): any {
     const r = this.rest(this.registry.get(group, version, resource)!).get(ns, name);

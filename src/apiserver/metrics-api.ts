@@ -4,10 +4,12 @@
  * and PodMetrics from each node's kubelet Summary API (`/stats/summary`:
  * working-set memory and CPU rates from cgroups). Summaries are fetched on
  * demand and kept for a few seconds; nodes whose kubelet does not answer
- * (simulated nodes, nodes that are down) are left out, as metrics-server
- * does.
+ * (nodes that are down) are left out, as metrics-server does. Simulated
+ * nodes have no kubelet: their Summary is built from their pods'
+ * annotations (sim-metrics.ts) at each request.
  */
 import { kubeletGet, kubeletLocation, type KubeletClientTLS } from './kubelet-proxy.js';
+import { isSimulatedNode, simulatedSummary } from './sim-metrics.js';
 
 export const METRICS_GROUP = 'metrics.k8s.io';
 const API_VERSION = 'metrics.k8s.io/v1beta1';
@@ -22,7 +24,11 @@ interface Scrape {
 export class MetricsApi {
   private cached: { at: number; scrapes: Promise<Scrape[]> } | undefined;
 
-  constructor(private readonly tls: () => KubeletClientTLS | undefined) {}
+  constructor(
+    private readonly tls: () => KubeletClientTLS | undefined,
+    /** The pods bound to each node, by node name (for simulated nodes' summaries). */
+    private readonly podsByNode: () => Map<string, any[]> = () => new Map(),
+  ) {}
 
   /** NodeMetrics of the given nodes that answered. */
   async nodeMetrics(nodes: any[]): Promise<any[]> {
@@ -58,11 +64,20 @@ export class MetricsApi {
     return out;
   }
 
-  private scrape(nodes: any[]): Promise<Scrape[]> {
+  private async scrape(nodes: any[]): Promise<Scrape[]> {
+    const simulated = nodes.filter(isSimulatedNode);
+    const real = simulated.length ? nodes.filter((n) => !isSimulatedNode(n)) : nodes;
+    const scraped = await this.scrapeKubelets(real);
+    if (!simulated.length) return scraped;
+    const byNode = this.podsByNode();
+    return [...scraped, ...simulated.map((node) => ({ node, summary: simulatedSummary(node, byNode.get(node.metadata?.name) ?? []) }))];
+  }
+
+  private scrapeKubelets(nodes: any[]): Promise<Scrape[]> {
     const now = Date.now();
     if (this.cached && now - this.cached.at < CACHE_MS) return this.cached.scrapes;
     const tls = this.tls();
-    const scrapes = tls ? Promise.all(nodes.map((n) => this.scrapeNode(n, tls))).then((r) => r.filter((s): s is Scrape => s !== undefined)) : Promise.resolve([]);
+    const scrapes = tls && nodes.length ? Promise.all(nodes.map((n) => this.scrapeNode(n, tls))).then((r) => r.filter((s): s is Scrape => s !== undefined)) : Promise.resolve([]);
     this.cached = { at: now, scrapes };
     return scrapes;
   }

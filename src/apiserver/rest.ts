@@ -5,6 +5,7 @@
 
 import type { ResourceInfo } from '../api/registry.js';
 import { apiVersionOf } from '../api/registry.js';
+import { convertToVersion, storageVersion } from '../api/conversion/index.js';
 import { applyDefaults, prepareNamespaceForCreate } from '../api/defaults/index.js';
 import { validate } from '../api/validation/index.js';
 import { fieldErrorMessage, invalidMessage } from '../api/validation/errors.js';
@@ -235,10 +236,18 @@ function parseRV(s: string | null, what = 'resourceVersion'): number | undefined
 }
 
 /** Sets apiVersion/kind for the version being served (storage is shared across versions). */
-function asServed(info: ResourceInfo, obj: any): any {
+function stampServed(info: ResourceInfo, obj: any): any {
   obj.apiVersion = apiVersionOf(info);
   obj.kind = info.kind;
   return obj;
+}
+
+/**
+ * A stored object in the version being served: converted when the versions
+ * differ in shape (src/api/conversion), else stamped; may return a new object.
+ */
+function asServed(info: ResourceInfo, obj: any): any {
+  return stampServed(info, convertToVersion(obj, info.group, info.kind, info.version));
 }
 
 function servedJSON(info: ResourceInfo, c: CachedObject): { obj: any; json: string } {
@@ -247,11 +256,13 @@ function servedJSON(info: ResourceInfo, c: CachedObject): { obj: any; json: stri
   return { obj, json: JSON.stringify(obj) };
 }
 
-/** Serialized for the store: no resourceVersion (it comes from the revision). */
-function encodeForStore(obj: any): string {
+/** Serialized for the store, in the storage version when the kind has one: no resourceVersion (it comes from the revision). */
+function encodeForStore(info: ResourceInfo, obj: any): string {
   const rv = obj.metadata.resourceVersion;
   delete obj.metadata.resourceVersion;
-  const s = JSON.stringify(obj);
+  const sv = storageVersion(info.group, info.kind);
+  const stored = sv ? convertToVersion(obj, info.group, info.kind, sv) : obj;
+  const s = JSON.stringify(stored);
   if (rv !== undefined) obj.metadata.resourceVersion = rv;
   return s;
 }
@@ -742,7 +753,7 @@ export class ResourceRest {
     } else if (body.metadata.namespace) {
       delete body.metadata.namespace;
     }
-    asServed(info, body);
+    stampServed(info, body);
   }
 
   async create(ns: string, body: any, opts: WriteOptions): Promise<RestResult> {
@@ -795,7 +806,7 @@ export class ResourceRest {
         for (const u of undo) u();
         return { type: 'object', status: 201, obj: body };
       }
-      const kv = await this.ctx.store.create(this.key(meta.namespace ?? '', name), encodeForStore(body));
+      const kv = await this.ctx.store.create(this.key(meta.namespace ?? '', name), encodeForStore(info, body));
       meta.resourceVersion = String(kv.modRevision);
     } catch (e) {
       for (const u of undo) u();
@@ -808,7 +819,7 @@ export class ResourceRest {
   private async current(ns: string, name: string): Promise<{ obj: any; rev: number } | undefined> {
     const kv = await this.ctx.store.get(this.key(ns, name));
     if (!kv) return undefined;
-    return { obj: decodeKV(kv).obj, rev: kv.modRevision };
+    return { obj: asServed(this.info, decodeKV(kv).obj), rev: kv.modRevision };
   }
 
   /**
@@ -971,7 +982,7 @@ export class ResourceRest {
       return { type: 'object', status: 200, obj: next };
     }
     try {
-      const kv = await this.ctx.store.update(this.key(ns, name), encodeForStore(next), cur.rev);
+      const kv = await this.ctx.store.update(this.key(ns, name), encodeForStore(info, next), cur.rev);
       m.resourceVersion = String(kv.modRevision);
     } catch (e) {
       for (const u of undo) u();
@@ -1164,7 +1175,7 @@ export class ResourceRest {
       pod.status.conditions = conditions;
       if (opts.dryRun) break;
       try {
-        await this.ctx.store.update(this.key(ns, name), encodeForStore(pod), cur.rev);
+        await this.ctx.store.update(this.key(ns, name), encodeForStore(this.info, pod), cur.rev);
         break;
       } catch (e) {
         if (e instanceof StoreError && e.code === 'Conflict' && attempt < 5) continue;
@@ -1248,7 +1259,7 @@ export class ResourceRest {
       if (deepEqualJSON(next, obj)) return { type: 'object', status: 200, obj: this.served({ key: '', obj: next, json: '', revision: cur.rev }).obj };
       if (opts.dryRun) return { type: 'object', status: 200, obj: next };
       try {
-        const kv = await this.ctx.store.update(this.key(ns, name), encodeForStore(next), cur.rev);
+        const kv = await this.ctx.store.update(this.key(ns, name), encodeForStore(info, next), cur.rev);
         m.resourceVersion = String(kv.modRevision);
       } catch (e) {
         storeErrorToApi(info, name, e);

@@ -95,3 +95,18 @@ export function flagHelp(specs: FlagSpec[]): string {
   const w = Math.max(...rows.map((r) => r[0].length)) + 2;
   return rows.map(([a, b]) => a.padEnd(w) + b).join('\n');
 }
+
+/** Go-style durations: 24h, 90m, 1h30m, 45s, 500ms; 0 is zero. */
+export function parseDuration(s: string): number {
+  if (s === '0') return 0;
+  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+  const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+  let ms = 0;
+  let consumed = 0;
+  for (const m of s.matchAll(re)) {
+    ms += Number(m[1]) * unit[m[2]];
+    consumed += m[0].length;
+  }
+  if (!s || consumed !== s.length) throw new UsageError(`invalid duration "${s}"`);
+  return ms;
+}

@@ -4,7 +4,7 @@
 import { defaultServerConfig, type ServerConfig } from '../cluster/config.js';
 import { startServer } from '../cluster/server.js';
 import { parseCIDR } from '../controllers/node-ipam.js';
-import { flagHelp, parseFlags, readConfigFile, UsageError, type FlagSpec } from './flags.js';
+import { flagHelp, parseDuration, parseFlags, readConfigFile, UsageError, type FlagSpec } from './flags.js';
 
 const DEFAULT_CONFIG_FILE = '/etc/kts/config.yaml';
 
@@ -29,7 +29,25 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'kubelet-port', type: 'number', help: 'port of the node agent API', default: '10250' },
   { name: 'cluster-cidr', type: 'string', help: 'pod addresses of the cluster; each node gets a /24 of it', default: '10.42.0.0/16' },
   { name: 'sim-nodes', type: 'number', help: 'run this many simulated nodes (no containers) in the server process', default: '0' },
+  { name: 'horizontal-pod-autoscaler-sync-period', type: 'string', help: 'how often each HorizontalPodAutoscaler is synced', default: '15s' },
+  { name: 'horizontal-pod-autoscaler-downscale-stabilization', type: 'string', help: 'how far back an autoscaler without behavior looks for higher recommendations before scaling down', default: '5m0s' },
+  { name: 'node-monitor-period', type: 'string', help: 'how often the node lifecycle controller checks every node', default: '5s' },
+  { name: 'node-monitor-grace-period', type: 'string', help: 'how long a node may go without a heartbeat before it is marked Unknown', default: '40s' },
+  { name: 'default-not-ready-toleration-seconds', type: 'number', help: 'tolerationSeconds of the node.kubernetes.io/not-ready:NoExecute toleration added to every pod', default: '300' },
+  { name: 'default-unreachable-toleration-seconds', type: 'number', help: 'tolerationSeconds of the node.kubernetes.io/unreachable:NoExecute toleration added to every pod', default: '300' },
 ];
+
+/** A positive duration flag, in milliseconds. */
+function durationFlag(name: string, v: unknown): number {
+  let ms: number;
+  try {
+    ms = parseDuration(String(v));
+  } catch {
+    throw new UsageError(`invalid value for --${name}: ${String(v)} (want a duration such as 15s or 1m30s)`);
+  }
+  if (!(ms > 0)) throw new UsageError(`invalid value for --${name}: ${String(v)} (must be greater than 0)`);
+  return ms;
+}
 
 export function serverHelp(cmd: 'server' | 'up'): string {
   const what =
@@ -91,6 +109,15 @@ export function serverConfigFromArgs(args: string[]): ServerConfig {
     cfg.clusterCIDR = c;
   }
   if (v['sim-nodes'] !== undefined) cfg.simNodes = v['sim-nodes'] as number;
+  const durations: Array<[string, keyof NonNullable<ServerConfig['controllers']>]> = [
+    ['horizontal-pod-autoscaler-sync-period', 'hpaSyncPeriodMs'],
+    ['horizontal-pod-autoscaler-downscale-stabilization', 'hpaDownscaleStabilizationMs'],
+    ['node-monitor-period', 'nodeMonitorPeriodMs'],
+    ['node-monitor-grace-period', 'nodeMonitorGracePeriodMs'],
+  ];
+  for (const [flag, key] of durations) if (v[flag] !== undefined) (cfg.controllers ??= {})[key] = durationFlag(flag, v[flag]);
+  if (v['default-not-ready-toleration-seconds'] !== undefined) cfg.defaultNotReadyTolerationSeconds = v['default-not-ready-toleration-seconds'] as number;
+  if (v['default-unreachable-toleration-seconds'] !== undefined) cfg.defaultUnreachableTolerationSeconds = v['default-unreachable-toleration-seconds'] as number;
   return cfg;
 }
 

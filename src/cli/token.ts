@@ -14,7 +14,7 @@ import { formatJoinToken } from '../agent/join-token.js';
 import { isNotFound } from '../client/types.js';
 import { defaultDataDir } from '../cluster/config.js';
 import { BOOTSTRAP_SECRET_TYPE, BOOTSTRAP_TOKEN_RE } from '../auth/tokens.js';
-import { flagHelp, parseFlags, UsageError, type FlagSpec } from './flags.js';
+import { flagHelp, parseDuration, parseFlags, UsageError, type FlagSpec } from './flags.js';
 
 const DEFAULT_GROUP = 'system:bootstrappers:kts:default-node-token';
 const SECRETS = '/api/v1/namespaces/kube-system/secrets';
@@ -29,20 +29,6 @@ const FLAGS: FlagSpec[] = [
 
 export function tokenHelp(): string {
   return `Usage: kts token create [TOKEN] | list | delete ID|TOKEN... [flags]\n\nManage bootstrap tokens: bearer tokens <id>.<secret> authenticating as system:bootstrap:<id>.\n'create' prints the join token K10<CA hash>::<id>.<secret> for 'kts agent --token'.\n\nFlags:\n${flagHelp(FLAGS)}\n  -h, --help`;
-}
-
-/** Go-style durations: 24h, 90m, 1h30m, 45s; 0 means no expiry. */
-export function parseDuration(s: string): number {
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(h|m|s)/g;
-  let ms = 0;
-  let consumed = 0;
-  for (const m of s.matchAll(re)) {
-    ms += Number(m[1]) * (m[2] === 'h' ? 3_600_000 : m[2] === 'm' ? 60_000 : 1000);
-    consumed += m[0].length;
-  }
-  if (!s || consumed !== s.length) throw new UsageError(`invalid duration "${s}"`);
-  return ms;
 }
 
 function randomString(n: number): string {

@@ -28,6 +28,22 @@ export interface ServerConfig {
   clusterCIDR?: string;
   /** The node agent run in this process unless `disable` holds `agent`. */
   agent: AgentConfig;
+  /** Controller timings (kube-controller-manager's flags); unset: upstream's defaults. */
+  controllers?: ControllerTimings;
+  /** DefaultTolerationSeconds admission: tolerationSeconds of the not-ready and unreachable tolerations added to pods (default 300). */
+  defaultNotReadyTolerationSeconds?: number;
+  defaultUnreachableTolerationSeconds?: number;
+}
+
+export interface ControllerTimings {
+  /** --horizontal-pod-autoscaler-sync-period (default 15 s). */
+  hpaSyncPeriodMs?: number;
+  /** --horizontal-pod-autoscaler-downscale-stabilization (default 5 min). */
+  hpaDownscaleStabilizationMs?: number;
+  /** --node-monitor-period (default 5 s). */
+  nodeMonitorPeriodMs?: number;
+  /** --node-monitor-grace-period (default 40 s). */
+  nodeMonitorGracePeriodMs?: number;
 }
 
 export interface AuditConfig {
@@ -55,5 +71,5 @@ export function defaultDataDir(): string {
 }
 
 export function defaultServerConfig(): ServerConfig {
-  return { dataDir: defaultDataDir(), port: 6443, bindAddress: '0.0.0.0', storage: 'sqlite', tlsSANs: [], disable: [], simNodes: 0, agent: {} };
+  return { dataDir: defaultDataDir(), port: 6443, bindAddress: '0.0.0.0', storage: 'sqlite', tlsSANs: [], disable: [], simNodes: 0, agent: {}, controllers: {} };
 }

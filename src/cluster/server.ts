@@ -78,7 +78,10 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
   const staticTokens = cfg.tokenAuthFile ? parseTokenFile(readFileSync(cfg.tokenAuthFile, 'utf8')) : undefined;
   const audit = cfg.audit ? startAudit(cfg.audit) : undefined;
   if (cfg.audit) progress(`audit log: ${cfg.audit.logPath} (policy ${cfg.audit.policyFile ?? 'default: Metadata for every request'})`);
-  const api = new ApiServer({ store, authorization: 'RBAC', authentication: { serviceAccountKey, staticTokens, serviceAccountAdmission: true }, audit: audit?.auditor });
+  const api = new ApiServer({ store, authorization: 'RBAC', authentication: { serviceAccountKey, staticTokens, serviceAccountAdmission: true }, audit: audit?.auditor,
+    defaultNotReadyTolerationSeconds: cfg.defaultNotReadyTolerationSeconds,
+    defaultUnreachableTolerationSeconds: cfg.defaultUnreachableTolerationSeconds,
+  });
   await api.start();
   progress(`API server storage and watch caches ready [${since()}]`);
 
@@ -121,6 +124,7 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
       signLegacyToken: (ns, sa, secret) => api.authn.issuer.legacy(ns, sa, secret),
       storageDir: cfg.disable.includes('local-storage') ? undefined : join(cfg.dataDir, 'storage'),
       clusterCIDR,
+      ...cfg.controllers,
     });
     stops.push(() => controllers.stop());
     progress(`controllers started [${since()}]`);

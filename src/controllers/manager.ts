@@ -29,6 +29,7 @@ import { ResourceQuotaController } from './resourcequota.js';
 import { RootCAPublisher } from './root-ca-publisher.js';
 import { TokensController, type LegacyTokenSigner } from './serviceaccount-tokens.js';
 import { PersistentVolumeBinder } from './pv-binder.js';
+import { HorizontalPodAutoscalerController } from './hpa.js';
 import { errorMessage } from './util.js';
 
 export const LEASE_NAMESPACE = 'kube-system';
@@ -57,6 +58,11 @@ export interface ControllerManagerOptions {
   /** Pod addresses of the cluster, split into one subnet per node (default 10.42.0.0/16, /24 per node). */
   clusterCIDR?: string;
   nodeCIDRMaskSize?: number;
+  /** Timings as kube-controller-manager's flags (defaults: upstream's). */
+  hpaSyncPeriodMs?: number;
+  hpaDownscaleStabilizationMs?: number;
+  nodeMonitorPeriodMs?: number;
+  nodeMonitorGracePeriodMs?: number;
 }
 
 export interface ControllerManager {
@@ -82,7 +88,16 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
   const cronjobs = new CronJobController(client, factory, { recorder: new ApiEventRecorder(client, 'cronjob-controller', recorderOpts) });
   const daemonsets = new DaemonSetController(client, factory, { recorder: new ApiEventRecorder(client, 'daemonset-controller', recorderOpts) });
   const statefulsets = new StatefulSetController(client, factory, { recorder: new ApiEventRecorder(client, 'statefulset-controller', recorderOpts) });
-  const nodeLifecycle = new NodeLifecycleController(client, factory, { recorder: new ApiEventRecorder(client, 'node-controller', recorderOpts) });
+  const nodeLifecycle = new NodeLifecycleController(client, factory, {
+    recorder: new ApiEventRecorder(client, 'node-controller', recorderOpts),
+    nodeMonitorPeriodMs: opts.nodeMonitorPeriodMs,
+    nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs,
+  });
+  const autoscalers = new HorizontalPodAutoscalerController(client, factory, {
+    recorder: new ApiEventRecorder(client, 'horizontal-pod-autoscaler', recorderOpts),
+    syncPeriodMs: opts.hpaSyncPeriodMs,
+    downscaleStabilizationMs: opts.hpaDownscaleStabilizationMs,
+  });
   const disruption = new DisruptionController(client, factory, { recorder: new ApiEventRecorder(client, 'controllermanager', recorderOpts) });
   const endpoints = new EndpointsController(client, factory);
   const endpointSlices = new EndpointSliceController(client, factory);
@@ -103,6 +118,7 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
     statefulsets.run(5),
     daemonsets.run(2),
     nodeLifecycle.run(1),
+    autoscalers.run(5),
     disruption.run(5),
     jobs.run(5),
     cronjobs.run(5),
@@ -121,7 +137,7 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
   return {
     stop() {
       stopping ??= (async () => {
-        await Promise.all([namespaces.stop(), replicasets.stop(), deployments.stop(), statefulsets.stop(), daemonsets.stop(), nodeLifecycle.stop(), disruption.stop(), jobs.stop(), cronjobs.stop(), endpoints.stop(), endpointSlices.stop(), serviceAccounts.stop(), nodeIpam.stop(), aggregation.stop(), quotas.stop(), volumes.stop(), gc.stop(), rootCA?.stop(), tokens?.stop()]);
+        await Promise.all([namespaces.stop(), replicasets.stop(), deployments.stop(), statefulsets.stop(), daemonsets.stop(), nodeLifecycle.stop(), autoscalers.stop(), disruption.stop(), jobs.stop(), cronjobs.stop(), endpoints.stop(), endpointSlices.stop(), serviceAccounts.stop(), nodeIpam.stop(), aggregation.stop(), quotas.stop(), volumes.stop(), gc.stop(), rootCA?.stop(), tokens?.stop()]);
         factory.stop();
         await Promise.allSettled(runs);
       })();

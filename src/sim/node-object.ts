@@ -9,6 +9,7 @@ import { rfc3339 } from './pod-status.js';
 export const SIM_NODE_LABEL = 'type';
 export const SIM_NODE_LABEL_VALUE = 'kts-sim';
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+// The API server recognizes simulated nodes by this runtime (apiserver/sim-metrics.ts: their pods' usage comes from annotations).
 export const CONTAINER_RUNTIME_VERSION = 'kts-sim://0.1';
 export const KUBELET_PORT = 10250;
 

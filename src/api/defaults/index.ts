@@ -542,8 +542,27 @@ function defaultNetworkPolicy(np: Obj): void {
 function defaultHPA(h: Obj, version: string): void {
   const spec = ensure(h, 'spec');
   if (spec.minReplicas == null) spec.minReplicas = 1;
-  if (version === 'v2' && (!Array.isArray(spec.metrics) || spec.metrics.length === 0)) {
+  if (version === 'v1') {
+    // v1's implicit 80% target, explicit as it comes back from the v2 storage (unless other metrics travel in the annotation).
+    if (spec.targetCPUUtilizationPercentage == null && !h.metadata?.annotations?.['autoscaling.alpha.kubernetes.io/metrics']) spec.targetCPUUtilizationPercentage = 80;
+    return;
+  }
+  if (!Array.isArray(spec.metrics) || spec.metrics.length === 0) {
     spec.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }];
+  }
+  // A behavior, when given, is completed with upstream's default rules; the
+  // scale-down window stays unset (the controller's default, 300 s, applies).
+  if (spec.behavior && typeof spec.behavior === 'object') {
+    const up = (spec.behavior.scaleUp ??= {});
+    up.stabilizationWindowSeconds ??= 0;
+    up.selectPolicy ??= 'Max';
+    up.policies ??= [
+      { type: 'Pods', value: 4, periodSeconds: 15 },
+      { type: 'Percent', value: 100, periodSeconds: 15 },
+    ];
+    const down = (spec.behavior.scaleDown ??= {});
+    down.selectPolicy ??= 'Max';
+    down.policies ??= [{ type: 'Percent', value: 100, periodSeconds: 15 }];
   }
 }
 
