@@ -60,6 +60,8 @@ async function statusOf(name: string, want: Record<string, number>): Promise<any
   return waitFor(async () => {
     const pdb = await admin.get(`${pdbPath}/${name}`);
     const s = pdb.status ?? {};
+    // Only a status the controller wrote (zero counts are also what an unwritten status reads as).
+    if (s.observedGeneration === undefined) return undefined;
     return Object.entries(want).every(([k, v]) => (s[k] ?? 0) === v) ? pdb : undefined;
   }, `${name} status ${JSON.stringify(want)}`);
 }

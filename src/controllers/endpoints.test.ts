@@ -107,7 +107,8 @@ test('named target ports resolve per pod; pods without the port are left out of 
   const p1 = await makePod('named-1', { app: 'named' }, { ports: [{ name: 'http', containerPort: 8080 }] });
   const p2 = await makePod('named-2', { app: 'named' }, { ports: [{ name: 'http', containerPort: 8081 }] });
   const p3 = await makePod('named-3', { app: 'named' });
-  const ep = await waitEndpoints('named', (e) => (e.subsets ?? []).length === 3, 'three subsets');
+  // Three subsets, the metrics one with all three pods (two subsets of two pods come first while pods arrive).
+  const ep = await waitEndpoints('named', (e) => (e.subsets ?? []).length === 3 && e.subsets.some((s: any) => s.ports.length === 1 && s.ports[0].name === 'metrics' && s.addresses?.length === 3), 'three subsets');
   const find = (port: number) => ep.subsets.find((s: any) => s.ports.some((p: any) => p.port === port && p.name === 'web'));
   assert.deepEqual(ips(find(8080).addresses), [p1.status.podIP]);
   assert.deepEqual(ips(find(8081).addresses), [p2.status.podIP]);
