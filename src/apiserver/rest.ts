@@ -46,6 +46,7 @@ import {
   tooLargeResourceVersion,
 } from './errors.js';
 import { decodeKV, type CachedObject, type CacheEvent, type WatchCache } from './watch-cache.js';
+import { arr } from '../api/validation/util.js';
 import { clone, deepEqualJSON, listPrefix, newUID, nowRFC3339, objectKey, randomSuffix, specChanged } from './objects.js';
 
 export interface ListMeta {
@@ -103,6 +104,15 @@ export interface AdmissionAttributes {
   dryRun: boolean;
   /** Collects the request's Warning headers. */
   warnings?: WarningRecorder;
+  /** The requesting user (absent for the API server's own writes). */
+  user?: AdmissionUser;
+}
+
+export interface AdmissionUser {
+  name: string;
+  groups: string[];
+  uid?: string;
+  extra?: Record<string, string[]>;
 }
 
 /**
@@ -276,6 +286,23 @@ function podQOSClass(pod: any): string {
 }
 
 /** Status a freshly created object starts with (status is not settable on create for most kinds). */
+function isCSR(info: ResourceInfo): boolean {
+  return info.group === 'certificates.k8s.io' && info.resource === 'certificatesigningrequests';
+}
+
+/** Upstream fills a CSR condition's lastUpdateTime, and lastTransitionTime when its status changed. */
+function stampConditions(next: any, old: any): void {
+  const now = nowRFC3339();
+  for (const c of arr(next.status?.conditions)) {
+    if (!c || typeof c !== 'object') continue;
+    if (!c.lastUpdateTime) c.lastUpdateTime = now;
+    if (!c.lastTransitionTime) {
+      const prev = arr(old.status?.conditions).find((o) => o?.type === c.type);
+      c.lastTransitionTime = prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : now;
+    }
+  }
+}
+
 function initialStatus(info: ResourceInfo, obj: any): void {
   if (!info.subresources.some((s) => s.name === 'status')) return;
   switch (`${info.group}/${info.resource}`) {
@@ -372,6 +399,8 @@ export interface WriteOptions {
   fieldValidation?: FieldValidationDirective;
   /** Collects the request's Warning headers. */
   warnings?: WarningRecorder;
+  /** The requesting user, for admission plugins that decide by who writes (NodeRestriction, CSR approval). */
+  user?: AdmissionUser;
 }
 
 export function writeOptions(q: URLSearchParams, optionsKind = 'CreateOptions', userAgent?: string): WriteOptions {
@@ -728,7 +757,9 @@ export class ResourceRest {
     dropEmptyMeta(meta);
     if (!opts.managedFieldsSet) setManagedFields(body, updateManagedFields(undefined, body, { manager: opts.fieldManager ?? '', time: nowTime(), apiVersion: apiVersionOf(info) }));
     if (info.group === '' && info.resource === 'namespaces') prepareNamespaceForCreate(body);
-    const attrs = { info, operation: 'CREATE' as const, subresource: '', obj: body, dryRun: opts.dryRun, warnings: opts.warnings };
+    // A CSR starts without status: conditions and the certificate come only through /approval and /status.
+    if (isCSR(info)) delete body.status;
+    const attrs = { info, operation: 'CREATE' as const, subresource: '', obj: body, dryRun: opts.dryRun, warnings: opts.warnings, user: opts.user };
     this.ctx.admission?.mutate(attrs);
     const errs = strategy ? strategy.create(body) : validate(info, body);
     if (errs.length) throwInvalid(info, name, errs);
@@ -816,12 +847,27 @@ export class ResourceRest {
       // Status writes change status only; spec and metadata stay as stored.
       next = clone(old);
       next.status = incoming.status;
+      if (isCSR(info)) {
+        // Status writes (the signer) set the certificate and other conditions, never approval.
+        next.status = { ...(incoming.status ?? {}) };
+        const keep = arr(old.status?.conditions).filter((c) => c?.type === 'Approved' || c?.type === 'Denied');
+        const others = arr(incoming.status?.conditions).filter((c) => c?.type !== 'Approved' && c?.type !== 'Denied');
+        if (keep.length || others.length) next.status.conditions = [...keep, ...others];
+        else delete next.status.conditions;
+        stampConditions(next, old);
+      }
       // Deployments' status strategy keeps metadata changes but labels (the controller records revisions so).
       if (info.group === 'apps' && info.resource === 'deployments') {
         const ia = incoming.metadata?.annotations;
         if (ia === undefined || ia === null) delete next.metadata.annotations;
         else next.metadata.annotations = ia;
       }
+    } else if (subresource === 'approval' && isCSR(info)) {
+      // Approval writes change the conditions only.
+      next = clone(old);
+      next.status = { ...(old.status ?? {}), conditions: incoming.status?.conditions };
+      if (!next.status.conditions) delete next.status.conditions;
+      stampConditions(next, old);
     } else if (subresource === 'finalize') {
       next = clone(old);
       next.spec = { ...(old.spec ?? {}), finalizers: incoming.spec?.finalizers ?? [] };
@@ -848,6 +894,8 @@ export class ResourceRest {
       delete m.deletionGracePeriodSeconds;
     }
     if (!m.generateName && om.generateName) m.generateName = om.generateName;
+    // A CSR's spec never changes after create (upstream's strategies copy it back silently).
+    if (isCSR(info)) next.spec = clone(old.spec);
     if (subresource === '' && !strategy) applyDefaults(info, next);
     if (subresource === '' && strategy) strategyErrs = strategy.update(next, old);
     dropEmptyMeta(next.metadata);
@@ -868,9 +916,9 @@ export class ResourceRest {
     } else {
       delete m.generation;
     }
-    const attrs = { info, operation: 'UPDATE' as const, subresource, obj: next, old, dryRun: opts.dryRun, warnings: opts.warnings };
+    const attrs = { info, operation: 'UPDATE' as const, subresource, obj: next, old, dryRun: opts.dryRun, warnings: opts.warnings, user: opts.user };
     if (subresource === '') this.ctx.admission?.mutate(attrs);
-    const errs = strategyErrs ?? validate(info, next, old);
+    const errs = strategyErrs ?? validate(info, next, old, subresource);
     if (errs.length) throwInvalid(info, name, errs);
 
     // Adding finalizers to an object being deleted is not allowed.
@@ -888,7 +936,7 @@ export class ResourceRest {
     const hooks = this.ctx.hooksFor(info);
     const undo: Array<() => void> = [];
     if (subresource === '') hooks?.beforeUpdate?.(next, old, undo);
-    if (subresource === '' && !deepEqualJSON(next, old)) {
+    if (!deepEqualJSON(next, old)) {
       try {
         await this.ctx.admission?.validate(attrs);
       } catch (e) {

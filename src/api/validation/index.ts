@@ -31,8 +31,9 @@ import {
   validateRoleBinding,
   validateStorageClass,
 } from './other.js';
+import { validateCertificateSigningRequest } from './certificates.js';
 
-type KindValidator = (obj: any, old?: any) => FieldError[];
+type KindValidator = (obj: any, old?: any, subresource?: string) => FieldError[];
 
 const VALIDATORS: Record<string, KindValidator> = {
   '/Pod': validatePod,
@@ -63,6 +64,8 @@ const VALIDATORS: Record<string, KindValidator> = {
   'coordination.k8s.io/Lease': (o) => validateLease(o),
   'policy/PodDisruptionBudget': (o) => validatePodDisruptionBudget(o),
   'storage.k8s.io/StorageClass': validateStorageClass,
+  'certificates.k8s.io/CertificateSigningRequest': (o, old, sub) =>
+    validateCertificateSigningRequest(o, old, !old ? 'create' : sub === 'status' ? 'status' : sub === 'approval' ? 'approval' : 'update'),
 };
 
 /** Whether kind-specific rules exist for the resource (beyond ObjectMeta). */
@@ -77,14 +80,14 @@ export function hasKindValidation(info: Pick<ResourceInfo, 'group' | 'kind'>): b
  * before validation: a Job created with `metadata.uid` gets its generated
  * selector, a Service whose type changes drops type-specific fields.
  */
-export function validate(info: ResourceInfo, obj: any, old?: any): FieldError[] {
+export function validate(info: ResourceInfo, obj: any, old?: any, subresource = ''): FieldError[] {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
     return [{ type: 'FieldValueTypeInvalid', field: '', value: obj, detail: 'must be an object' }];
   }
   const isUpdate = old !== undefined && old !== null;
   const errs = validateObjectMeta(obj, info, !isUpdate, isUpdate ? old : undefined);
   const fn = VALIDATORS[`${info.group}/${info.kind}`];
-  if (fn) errs.push(...fn(obj, isUpdate ? old : undefined));
+  if (fn) errs.push(...fn(obj, isUpdate ? old : undefined, subresource));
   return errs;
 }
 

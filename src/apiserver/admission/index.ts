@@ -1,7 +1,8 @@
 // The API server's cross-resource admission plugins, in upstream's order:
 // LimitRanger (mutating: container defaults; validating: min/max/ratio),
 // then PodSecurity (validating), then ResourceQuota (validating, last);
-// DefaultIngressClass and DefaultStorageClass (mutating). Per-resource admission (Priority,
+// DefaultIngressClass and DefaultStorageClass (mutating); NodeRestriction and
+// the certificates plugins (validating, first). Per-resource admission (Priority,
 // DefaultTolerationSeconds, Service allocation) stays in ResourceHooks.
 
 import type { ResourceInfo, ResourceRegistry } from '../../api/registry.js';
@@ -13,6 +14,9 @@ import type { Store } from '../../storage/types.js';
 import { resourcePrefix } from '../objects.js';
 import { ResourceQuotaAdmission } from './resourcequota.js';
 import { PodSecurityAdmission } from './podsecurity.js';
+import { admitCSR } from './certificates.js';
+import { admitNodeRestriction, type NodeRestrictionLookups } from './noderestriction.js';
+import type { Authorizer } from '../../auth/rbac.js';
 
 /** What the plugins need from the API server. */
 export interface AdmissionHost {
@@ -20,6 +24,17 @@ export interface AdmissionHost {
   readonly store: Store;
   cacheFor(info: ResourceInfo): WatchCache;
   rest(info: ResourceInfo): ResourceRest;
+  /** The request authorizer (CSR approval and signing check the signer with it). */
+  readonly authorizer: Authorizer;
+}
+
+/** Pods and Nodes as NodeRestriction looks them up, from the watch caches. */
+export function nodeRestrictionLookups(host: AdmissionHost): NodeRestrictionLookups {
+  const get = (resource: string, key: string) => {
+    const info = host.registry.get('', 'v1', resource)!;
+    return host.cacheFor(info).get(`${resourcePrefix(info)}${key}`)?.obj;
+  };
+  return { pod: (ns, name) => get('pods', `${ns}/${name}`), node: (name) => get('nodes', name) };
 }
 
 /** The objects of a core resource in one namespace, from the watch cache. */
@@ -50,6 +65,13 @@ export function newAdmissionChain(host: AdmissionHost, now: () => number = Date.
       applyLimitRangeDefaults(a.obj, namespacedObjects(host, 'limitranges', a.obj?.metadata?.namespace ?? ''));
     },
     async validate(a) {
+      if (a.user) {
+        admitNodeRestriction(
+          { user: a.user, operation: a.operation, group: a.info.group, resource: a.info.resource, subresource: a.subresource, namespace: a.obj?.metadata?.namespace ?? '', name: a.obj?.metadata?.name ?? '', obj: a.obj, old: a.old },
+          nodeRestrictionLookups(host),
+        );
+      }
+      admitCSR(host.authorizer, a);
       if (a.info.group === '' && !a.subresource && (a.info.resource === 'persistentvolumeclaims' || (a.info.resource === 'pods' && a.operation === 'CREATE'))) {
         if (!a.old?.metadata?.deletionTimestamp) {
           const why = validateLimitRanges(a.info.resource, a.obj, namespacedObjects(host, 'limitranges', a.obj?.metadata?.namespace ?? ''));
