@@ -35,6 +35,7 @@ import { rotateIfNeeded } from './logs.js';
 import type { EnvSources } from './env.js';
 import type { VolumeSources } from './volumes.js';
 import { TokenManager } from './tokens.js';
+import { ReferencedObjects } from './referenced-objects.js';
 import { ProbeManager } from './probes.js';
 import { mirrorHash, mirrorPodFor, readStaticPods, runnablePod, type StaticPod } from './static-pods.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../client/types.js';
@@ -179,8 +180,9 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
   await node.register();
 
   // Objects pods refer to.
-  const configMaps = new Informer(client, '/api/v1/configmaps');
-  const secrets = new Informer(client, '/api/v1/secrets');
+  // Only the ConfigMaps and Secrets its pods use, one object each: all the Node authorizer lets a kubelet read.
+  const configMaps = new ReferencedObjects(client, 'configmaps', 'configmap');
+  const secrets = new ReferencedObjects(client, 'secrets', 'secret');
   const services = new Informer(client, '/api/v1/services');
   const pods = new Informer(client, PODS, { fieldSelector: `spec.nodeName=${nodeName}` });
   podsRef.current = pods;
@@ -246,10 +248,24 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
     probes,
   });
 
+  // The referenced objects are watched before the pod's sync needs them; their arrival syncs the pod again.
+  const trackReferences = () => {
+    configMaps.track(pods.list());
+    secrets.track(pods.list());
+  };
   pods.addEventHandler({
-    onAdd: (p) => queue.add(metaNamespaceKey(p)),
-    onUpdate: (_o, p) => queue.add(metaNamespaceKey(p)),
-    onDelete: (p) => queue.add(metaNamespaceKey(objectOf(p))),
+    onAdd: (p) => {
+      trackReferences();
+      queue.add(metaNamespaceKey(p));
+    },
+    onUpdate: (_o, p) => {
+      trackReferences();
+      queue.add(metaNamespaceKey(p));
+    },
+    onDelete: (p) => {
+      trackReferences();
+      queue.add(metaNamespaceKey(objectOf(p)));
+    },
   });
   // A changed ConfigMap or Secret refreshes the volumes and env of pods using it.
   const refsTo = (kind: 'configMap' | 'secret', obj: any) => {
@@ -259,11 +275,9 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
   for (const [inf, kind] of [[configMaps, 'configMap'], [secrets, 'secret']] as const) {
     inf.addEventHandler({ onAdd: (o, initial) => !initial && refsTo(kind, o), onUpdate: (_a, o) => refsTo(kind, o), onDelete: (o) => refsTo(kind, o) });
   }
-  configMaps.start();
-  secrets.start();
   services.start();
   pods.start();
-  await Promise.all([configMaps.waitForSync(), secrets.waitForSync(), services.waitForSync(), pods.waitForSync()]);
+  await Promise.all([services.waitForSync(), pods.waitForSync()]);
 
   // Static pods: manifests on disk, read again every 2 s; their mirror pods in the API.
   const staticDir = cfg.staticPodPath ?? join(agentDir, 'pod-manifests');
