@@ -123,6 +123,8 @@ export interface AdmissionUser {
 export interface AdmissionChain {
   mutate(a: AdmissionAttributes): void;
   validate(a: AdmissionAttributes): Promise<void>;
+  /** The validating checks of subresource writes (status, approval), all synchronous. */
+  validateSubresource?(a: AdmissionAttributes): void;
 }
 
 export interface RestContext {
@@ -936,7 +938,11 @@ export class ResourceRest {
     const hooks = this.ctx.hooksFor(info);
     const undo: Array<() => void> = [];
     if (subresource === '') hooks?.beforeUpdate?.(next, old, undo);
-    if (!deepEqualJSON(next, old)) {
+    if (subresource !== '' && !deepEqualJSON(next, old)) {
+      // Synchronous, so status writes keep their timing (no extra await on the hot path).
+      this.ctx.admission?.validateSubresource?.(attrs);
+    }
+    if (subresource === '' && !deepEqualJSON(next, old)) {
       try {
         await this.ctx.admission?.validate(attrs);
       } catch (e) {

@@ -49,6 +49,16 @@ export function namespacedObjects(host: AdmissionHost, resource: string, ns: str
 export function newAdmissionChain(host: AdmissionHost, now: () => number = Date.now): AdmissionChain {
   const quota = new ResourceQuotaAdmission(host, now);
   const podSecurity = new PodSecurityAdmission(host);
+  // NodeRestriction and the certificates plugins: decided by who writes, synchronously.
+  const byRequester = (a: AdmissionAttributes): void => {
+    if (a.user) {
+      admitNodeRestriction(
+        { user: a.user, operation: a.operation, group: a.info.group, resource: a.info.resource, subresource: a.subresource, namespace: a.obj?.metadata?.namespace ?? '', name: a.obj?.metadata?.name ?? '', obj: a.obj, old: a.old },
+        nodeRestrictionLookups(host),
+      );
+    }
+    admitCSR(host.authorizer, a);
+  };
   const nameOf = (a: AdmissionAttributes): string => a.obj?.metadata?.name || a.obj?.metadata?.generateName || '';
   return {
     mutate(a) {
@@ -64,14 +74,9 @@ export function newAdmissionChain(host: AdmissionHost, now: () => number = Date.
       if (a.info.group !== '' || a.info.resource !== 'pods' || a.operation !== 'CREATE' || a.subresource) return;
       applyLimitRangeDefaults(a.obj, namespacedObjects(host, 'limitranges', a.obj?.metadata?.namespace ?? ''));
     },
+    validateSubresource: (a) => byRequester(a),
     async validate(a) {
-      if (a.user) {
-        admitNodeRestriction(
-          { user: a.user, operation: a.operation, group: a.info.group, resource: a.info.resource, subresource: a.subresource, namespace: a.obj?.metadata?.namespace ?? '', name: a.obj?.metadata?.name ?? '', obj: a.obj, old: a.old },
-          nodeRestrictionLookups(host),
-        );
-      }
-      admitCSR(host.authorizer, a);
+      byRequester(a);
       if (a.info.group === '' && !a.subresource && (a.info.resource === 'persistentvolumeclaims' || (a.info.resource === 'pods' && a.operation === 'CREATE'))) {
         if (!a.old?.metadata?.deletionTimestamp) {
           const why = validateLimitRanges(a.info.resource, a.obj, namespacedObjects(host, 'limitranges', a.obj?.metadata?.namespace ?? ''));
