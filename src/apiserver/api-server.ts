@@ -695,7 +695,7 @@ export class ApiServer {
         break;
       case 'create':
         if (name) throw methodNotSupported();
-        result = await rest.create(ns, csr ? requester(body('CreateOptions'), req.user!) : guard(body('CreateOptions')), wo('CreateOptions'));
+        result = await rest.create(ns, guard(body('CreateOptions')), wo('CreateOptions'));
         break;
       case 'update':
         result = await rest.update(ns, name, guard(body('UpdateOptions')), sub, wo('UpdateOptions'));
@@ -866,19 +866,6 @@ export class ApiServer {
     return { columns: p.columns, cells: (o) => p.cells(o, now) };
   }
 
-}
-
-/** A CSR records who asked for it: the server overwrites spec.username, uid, groups and extra. */
-function requester(obj: any, user: UserInfo): any {
-  const spec = obj.spec && typeof obj.spec === 'object' && !Array.isArray(obj.spec) ? obj.spec : (obj.spec = {});
-  spec.username = user.name;
-  if (user.uid) spec.uid = user.uid;
-  else delete spec.uid;
-  if (user.groups.length) spec.groups = [...user.groups];
-  else delete spec.groups;
-  if (user.extra && Object.keys(user.extra).length) spec.extra = structuredClone(user.extra);
-  else delete spec.extra;
-  return obj;
 }
 
 function includeObjectParam(q: URLSearchParams): 'None' | 'Metadata' | 'Object' {

@@ -292,6 +292,18 @@ function isCSR(info: ResourceInfo): boolean {
   return info.group === 'certificates.k8s.io' && info.resource === 'certificatesigningrequests';
 }
 
+/** A CSR's spec.username, uid, groups and extra: the requesting user's. */
+function setRequester(obj: any, user: AdmissionUser): void {
+  const spec = obj.spec && typeof obj.spec === 'object' && !Array.isArray(obj.spec) ? obj.spec : (obj.spec = {});
+  spec.username = user.name;
+  if (user.uid) spec.uid = user.uid;
+  else delete spec.uid;
+  if (user.groups.length) spec.groups = [...user.groups];
+  else delete spec.groups;
+  if (user.extra && Object.keys(user.extra).length) spec.extra = structuredClone(user.extra);
+  else delete spec.extra;
+}
+
 /** Upstream fills a CSR condition's lastUpdateTime, and lastTransitionTime when its status changed. */
 function stampConditions(next: any, old: any): void {
   const now = nowRFC3339();
@@ -760,7 +772,11 @@ export class ResourceRest {
     if (!opts.managedFieldsSet) setManagedFields(body, updateManagedFields(undefined, body, { manager: opts.fieldManager ?? '', time: nowTime(), apiVersion: apiVersionOf(info) }));
     if (info.group === '' && info.resource === 'namespaces') prepareNamespaceForCreate(body);
     // A CSR starts without status: conditions and the certificate come only through /approval and /status.
-    if (isCSR(info)) delete body.status;
+    if (isCSR(info)) {
+      delete body.status;
+      // Whoever creates it (POST, apply, create-on-update) is recorded by the server, never by the client.
+      if (opts.user) setRequester(body, opts.user);
+    }
     const attrs = { info, operation: 'CREATE' as const, subresource: '', obj: body, dryRun: opts.dryRun, warnings: opts.warnings, user: opts.user };
     this.ctx.admission?.mutate(attrs);
     const errs = strategy ? strategy.create(body) : validate(info, body);

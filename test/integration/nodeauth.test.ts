@@ -110,6 +110,15 @@ test('a client CSR: server-set requester, kubectl certificate approve, issued wi
   assert.equal((await kts.k(['get', 'csr', 'jane', '-o', 'jsonpath={.spec.signerName}'])).trim(), 'kubernetes.io/kube-apiserver-client');
 });
 
+test('a CSR created by server-side apply also records the requester, not what the client wrote', async () => {
+  const { csr } = await opensslRequest('applied', '/CN=applied');
+  await kts.k(['apply', '--server-side', '-f', '-'], csrYAML('applied', csr, 'kubernetes.io/kube-apiserver-client', ['client auth'], '  username: mallory\n  groups: [system:masters]'));
+  const admin = JSON.parse(await kts.k(['auth', 'whoami', '-o', 'json'])).status.userInfo;
+  const spec = JSON.parse(await kts.k(['get', 'csr', 'applied', '-o', 'json'])).spec;
+  assert.equal(spec.username, admin.username);
+  assert.deepEqual(spec.groups, admin.groups);
+});
+
 test('kubectl 1.33 denies; approval after denial is refused; a signer refuses what its rules forbid', async () => {
   const { csr } = await opensslRequest('bob', '/CN=bob');
   await kts.k(['create', '-f', '-'], csrYAML('bob', csr, 'kubernetes.io/kube-apiserver-client', ['client auth']));
