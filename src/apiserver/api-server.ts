@@ -24,7 +24,8 @@ import { checkFields, pruneUnknownFields, WarningRecorder } from '../api/fieldva
 import { newServiceAllocation, seedServiceAllocation, serviceHooks, type ServiceAllocation } from './services.js';
 import type { ResourceHooks } from './rest.js';
 import { CustomResourceManager } from './crds.js';
-import { newAdmissionChain } from './admission/index.js';
+import { newAdmissionChain, nodeRestrictionLookups } from './admission/index.js';
+import { admitNodeRestriction } from './admission/noderestriction.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AlwaysAllow, RbacAuthorizer, type Authorizer } from '../auth/rbac.js';
@@ -34,7 +35,9 @@ import { matches, parseLabelSelector } from '../api/labels.js';
 import { METRICS_GROUP, MetricsApi, metricsItem, metricsList } from './metrics-api.js';
 import type { Attributes } from '../auth/rules.js';
 import { checkEscalation, type RoleLookup } from '../auth/escalation.js';
-import { forbiddenFor, nonResourceAttributes, rbacSource, reconcileBootstrapPolicy, resourceAttributes } from './authorization.js';
+import { forbiddenFor, nodeAuthorizerSource, nonResourceAttributes, rbacSource, reconcileBootstrapPolicy, resourceAttributes } from './authorization.js';
+import { NodeAuthorizer, UnionAuthorizer } from '../auth/node-authorizer.js';
+import { nodeRules } from '../auth/bootstrap-policy.js';
 import { ApiAuthentication, type AuthenticationOptions } from './authentication.js';
 import { AuditContext, type Auditor } from './audit.js';
 import { kubeletGet, kubeletLocation, relayUpgrade, requireHost, resolveContainer, type KubeletClientTLS, type KubeletLocation } from './kubelet-proxy.js';
@@ -348,7 +351,8 @@ export class ApiServer {
     await this.ensureSystemPriorityClasses();
     if (this.authorizationMode === 'RBAC') {
       const source = rbacSource(this.registry, (i) => this.cacheFor(i));
-      this.authorizer = new RbacAuthorizer(source);
+      // Node,RBAC: kubelets' reads of Secrets, ConfigMaps, volumes and tokens follow their pods.
+      this.authorizer = new UnionAuthorizer(new NodeAuthorizer(nodeAuthorizerSource(this.registry, (i) => this.cacheFor(i)), nodeRules()), new RbacAuthorizer(source));
       this.roleLookup = {
         roleRules: (kind, ns, name) => {
           const role = kind === 'Role' ? source.role(ns, name) : kind === 'ClusterRole' ? source.clusterRole(name) : undefined;
@@ -529,7 +533,7 @@ export class ApiServer {
     this.auditor?.requestReceived(audit);
     if (req.user) {
       const user = this.effectiveUser(req.user, req.headers.impersonate, audit);
-      this.authorize(user, ri.type === 'resource' ? resourceAttributes(ri) : nonResourceAttributes(req.method, path), audit);
+      this.authorize(user, ri.type === 'resource' ? resourceAttributes(ri, req.query) : nonResourceAttributes(req.method, path), audit);
       if (user !== req.user) req = { ...req, user };
     }
     if (path === '/openapi/v2') {
@@ -570,7 +574,13 @@ export class ApiServer {
   private authorize(user: UserInfo, a: Attributes, audit?: AuditContext): void {
     const d = this.authorizer.authorize(user, a);
     if (audit) audit.decision = d;
-    if (!d.allowed) throw forbiddenFor(user.name, a);
+    if (!d.allowed) throw forbiddenFor(user.name, a, d.reason);
+  }
+
+  /** NodeRestriction for the writes that do not pass the admission chain (token requests, deletes). */
+  private nodeRestriction(user: UserInfo | undefined, operation: 'CREATE' | 'DELETE', info: ResourceInfo, sub: string, ns: string, name: string, obj?: any): void {
+    if (!user) return;
+    admitNodeRestriction({ user, operation, group: info.group, resource: info.resource, subresource: sub, namespace: ns, name, obj }, nodeRestrictionLookups(this));
   }
 
   private health(path: string, query: URLSearchParams): ApiResponse {
@@ -641,11 +651,16 @@ export class ApiServer {
         throw invalid(info.group, e.kind, obj.metadata?.name ?? '', what, e.causes);
       }
     }
-    if (verb === 'create' && this.authn.serves(info, sub)) return json(201, this.authn.create(info, ns, name, requireObject(decodeBody(req.body ?? Buffer.alloc(0), req.headers.contentType))));
+    if (verb === 'create' && this.authn.serves(info, sub)) {
+      const obj = requireObject(decodeBody(req.body ?? Buffer.alloc(0), req.headers.contentType));
+      this.nodeRestriction(req.user, 'CREATE', info, sub, ns, name, obj);
+      return json(201, this.authn.create(info, ns, name, obj));
+    }
     if (verb === 'create' && !sub && info.group === '' && info.resource === 'pods') await this.authn.beforePodCreate(ns);
     if (sub === 'log' && info.resource === 'pods' && info.group === '' && verb === 'get') return this.podLog(ns, name, req.query);
     if (sub === 'proxy' && info.resource === 'nodes' && info.group === '' && verb === 'get') return this.nodeProxy(name, req);
-    if (sub && sub !== 'status' && sub !== 'finalize' && sub !== 'scale' && !(sub === 'binding' && info.resource === 'pods' && info.group === '')) {
+    const csr = info.group === 'certificates.k8s.io' && info.resource === 'certificatesigningrequests';
+    if (sub && sub !== 'status' && sub !== 'finalize' && sub !== 'scale' && !(sub === 'binding' && info.resource === 'pods' && info.group === '') && !(sub === 'approval' && csr)) {
       // Other subresources (log, exec, eviction, ...) arrive with later components.
       throw methodNotSupported();
     }
@@ -717,6 +732,7 @@ export class ApiServer {
         result = await rest.patch(ns, name, req.body, req.headers.contentType ?? '', sub, wo('PatchOptions'));
         break;
       case 'delete': {
+        this.nodeRestriction(req.user, 'DELETE', info, sub, ns, name);
         const opts = req.body && req.body.length > 0 ? requireObject(decodeBody(req.body, req.headers.contentType)) : deleteOptionsFromQuery(q);
         result = await rest.delete(ns, name, opts, wo('DeleteOptions'));
         break;

@@ -13,6 +13,8 @@ import type { WatchCache } from './watch-cache.js';
 import type { ResourceRest } from './rest.js';
 import { resourcePrefix } from './objects.js';
 import { ApiError, failure, forbidden } from './errors.js';
+import { NodeGraph } from '../auth/node-graph.js';
+import type { NodeAuthorizerSource } from '../auth/node-authorizer.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
 
@@ -34,9 +36,37 @@ export function rbacSource(registry: ResourceRegistry, cacheFor: (i: ResourceInf
   };
 }
 
-/** What a resource request asks, as RBAC sees it. exec/attach/portforward upgrades are `create` whatever the method. */
-export function resourceAttributes(ri: ResourceRequest): Attributes {
-  return { resourceRequest: true, verb: ri.verb, group: ri.group, version: ri.version, resource: ri.resource, subresource: ri.subresource, namespace: ri.namespace, name: ri.name };
+/**
+ * What a resource request asks, as the authorizers see it. exec/attach/portforward
+ * upgrades are `create` whatever the method. As upstream, a list or watch
+ * narrowed to one object by `fieldSelector=metadata.name=x` names it, so
+ * per-object rules (resourceNames, the Node authorizer) can allow it.
+ */
+export function resourceAttributes(ri: ResourceRequest, query?: URLSearchParams): Attributes {
+  let name = ri.name;
+  if (!name && (ri.verb === 'list' || ri.verb === 'watch') && query) {
+    const m = /^metadata\.name==?([^,]*)$/.exec(query.get('fieldSelector') ?? '');
+    if (m && m[1]) name = m[1];
+  }
+  return { resourceRequest: true, verb: ri.verb, group: ri.group, version: ri.version, resource: ri.resource, subresource: ri.subresource, namespace: ri.namespace, name };
+}
+
+/** The Node authorizer's view of the pods (its graph, kept current from the pod cache) and claims. */
+export function nodeAuthorizerSource(registry: ResourceRegistry, cacheFor: (i: ResourceInfo) => WatchCache): NodeAuthorizerSource {
+  const pods = cacheFor(registry.get('', 'v1', 'pods')!);
+  const pvcInfo = registry.get('', 'v1', 'persistentvolumeclaims')!;
+  const graph = new NodeGraph();
+  for (const c of pods.list()) graph.setPod(c.obj);
+  pods.watch(pods.revision, {
+    onEvent: (ev) => {
+      if (ev.type === 'DELETED') graph.deletePod(`${ev.object.obj.metadata?.namespace ?? ''}/${ev.object.obj.metadata?.name ?? ''}`);
+      else graph.setPod(ev.object.obj);
+    },
+  });
+  return {
+    graph,
+    claimVolume: (ns, name) => cacheFor(pvcInfo).get(`${resourcePrefix(pvcInfo)}${ns}/${name}`)?.obj?.spec?.volumeName,
+  };
 }
 
 export function nonResourceAttributes(method: string, path: string): Attributes {
@@ -45,8 +75,8 @@ export function nonResourceAttributes(method: string, path: string): Attributes 
 }
 
 /** `pods "x" is forbidden: User "jane" cannot delete resource "pods" in API group "" in the namespace "default"`. */
-export function forbiddenFor(user: string, a: Attributes): ApiError {
-  const why = forbiddenReason(user, a);
+export function forbiddenFor(user: string, a: Attributes, reason = ''): ApiError {
+  const why = reason ? `${forbiddenReason(user, a)}: ${reason}` : forbiddenReason(user, a);
   if (!a.resourceRequest) return failure(403, 'Forbidden', `forbidden: ${why}`, {});
   return forbidden(a.group, a.resource, a.name, why);
 }

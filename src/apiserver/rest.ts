@@ -47,6 +47,7 @@ import {
   tooLargeResourceVersion,
 } from './errors.js';
 import { decodeKV, type CachedObject, type CacheEvent, type WatchCache } from './watch-cache.js';
+import { arr } from '../api/validation/util.js';
 import { clone, deepEqualJSON, listPrefix, newUID, nowRFC3339, objectKey, randomSuffix, specChanged } from './objects.js';
 
 export interface ListMeta {
@@ -304,6 +305,35 @@ function podQOSClass(pod: any): string {
 }
 
 /** Status a freshly created object starts with (status is not settable on create for most kinds). */
+function isCSR(info: ResourceInfo): boolean {
+  return info.group === 'certificates.k8s.io' && info.resource === 'certificatesigningrequests';
+}
+
+/** A CSR's spec.username, uid, groups and extra: the requesting user's. */
+function setRequester(obj: any, user: AdmissionUser): void {
+  const spec = obj.spec && typeof obj.spec === 'object' && !Array.isArray(obj.spec) ? obj.spec : (obj.spec = {});
+  spec.username = user.name;
+  if (user.uid) spec.uid = user.uid;
+  else delete spec.uid;
+  if (user.groups.length) spec.groups = [...user.groups];
+  else delete spec.groups;
+  if (user.extra && Object.keys(user.extra).length) spec.extra = structuredClone(user.extra);
+  else delete spec.extra;
+}
+
+/** Upstream fills a CSR condition's lastUpdateTime, and lastTransitionTime when its status changed. */
+function stampConditions(next: any, old: any): void {
+  const now = nowRFC3339();
+  for (const c of arr(next.status?.conditions)) {
+    if (!c || typeof c !== 'object') continue;
+    if (!c.lastUpdateTime) c.lastUpdateTime = now;
+    if (!c.lastTransitionTime) {
+      const prev = arr(old.status?.conditions).find((o) => o?.type === c.type);
+      c.lastTransitionTime = prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : now;
+    }
+  }
+}
+
 function initialStatus(info: ResourceInfo, obj: any): void {
   if (!info.subresources.some((s) => s.name === 'status')) return;
   switch (`${info.group}/${info.resource}`) {
@@ -773,6 +803,12 @@ export class ResourceRest {
     dropEmptyMeta(meta);
     if (!opts.managedFieldsSet) setManagedFields(body, updateManagedFields(undefined, body, { manager: opts.fieldManager ?? '', time: nowTime(), apiVersion: apiVersionOf(info) }));
     if (info.group === '' && info.resource === 'namespaces') prepareNamespaceForCreate(body);
+    // A CSR starts without status: conditions and the certificate come only through /approval and /status.
+    if (isCSR(info)) {
+      delete body.status;
+      // Whoever creates it (POST, apply, create-on-update) is recorded by the server, never by the client.
+      if (opts.user) setRequester(body, opts.user);
+    }
     const attrs: AdmissionAttributes = {
       info,
       operation: 'CREATE',
@@ -872,12 +908,27 @@ export class ResourceRest {
       // Status writes change status only; spec and metadata stay as stored.
       next = clone(old);
       next.status = incoming.status;
+      if (isCSR(info)) {
+        // Status writes (the signer) set the certificate and other conditions, never approval.
+        next.status = { ...(incoming.status ?? {}) };
+        const keep = arr(old.status?.conditions).filter((c) => c?.type === 'Approved' || c?.type === 'Denied');
+        const others = arr(incoming.status?.conditions).filter((c) => c?.type !== 'Approved' && c?.type !== 'Denied');
+        if (keep.length || others.length) next.status.conditions = [...keep, ...others];
+        else delete next.status.conditions;
+        stampConditions(next, old);
+      }
       // Deployments' status strategy keeps metadata changes but labels (the controller records revisions so).
       if (info.group === 'apps' && info.resource === 'deployments') {
         const ia = incoming.metadata?.annotations;
         if (ia === undefined || ia === null) delete next.metadata.annotations;
         else next.metadata.annotations = ia;
       }
+    } else if (subresource === 'approval' && isCSR(info)) {
+      // Approval writes change the conditions only.
+      next = clone(old);
+      next.status = { ...(old.status ?? {}), conditions: incoming.status?.conditions };
+      if (!next.status.conditions) delete next.status.conditions;
+      stampConditions(next, old);
     } else if (subresource === 'finalize') {
       next = clone(old);
       next.spec = { ...(old.spec ?? {}), finalizers: incoming.spec?.finalizers ?? [] };
@@ -904,6 +955,8 @@ export class ResourceRest {
       delete m.deletionGracePeriodSeconds;
     }
     if (!m.generateName && om.generateName) m.generateName = om.generateName;
+    // A CSR's spec never changes after create (upstream's strategies copy it back silently).
+    if (isCSR(info)) next.spec = clone(old.spec);
     if (subresource === '' && !strategy) applyDefaults(info, next);
     if (subresource === '' && strategy) strategyErrs = strategy.update(next, old);
     dropEmptyMeta(next.metadata);
@@ -938,7 +991,7 @@ export class ResourceRest {
       options: admissionOptions(opts, 'UpdateOptions'),
     };
     await this.ctx.admission?.mutate(attrs);
-    const errs = strategyErrs ?? validate(info, next, old);
+    const errs = strategyErrs ?? validate(info, next, old, subresource);
     if (errs.length) throwInvalid(info, name, errs);
 
     // Adding finalizers to an object being deleted is not allowed.

@@ -35,7 +35,7 @@ function binding(name: string, role: string, subjects: Array<{ kind: 'User' | 'G
     kind: 'ClusterRoleBinding',
     metadata: { name, labels: { ...BOOTSTRAP_LABELS }, annotations: { [AUTOUPDATE_ANNOTATION]: 'true' } },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-    subjects: subjects.map((s) => ({ apiGroup: 'rbac.authorization.k8s.io', ...s })),
+    ...(subjects.length ? { subjects: subjects.map((s) => ({ apiGroup: 'rbac.authorization.k8s.io', ...s })) } : {}),
   };
 }
 
@@ -81,14 +81,20 @@ const adminRules: PolicyRule[] = [
 const SELF_REVIEWS = [rule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']), rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews'])];
 const PUBLIC_URLS = ['/healthz', '/livez', '/readyz', '/version', '/version/'];
 
-/** What kts's kubelet and simulated nodes read and write (upstream's system:node, plus list/watch of ConfigMaps and Secrets its informers use). */
-const nodeRules: PolicyRule[] = [
+/**
+ * What kubelets and simulated nodes read and write (upstream's system:node).
+ * Secrets, ConfigMaps, claims, volumes and tokens are listed as upstream
+ * does, but the Node authorizer decides those by the node's pods before
+ * these rules are consulted; the role itself is bound to nobody.
+ */
+const NODE_RULES: PolicyRule[] = [
   rule(['create', 'get', 'list', 'watch', 'patch', 'update', 'delete'], [''], ['nodes']),
-  rule(['patch', 'update'], [''], ['nodes/status', 'pods/status']),
+  // get too, which kubectl's `patch --subresource=status` reads first.
+  rule(['get', 'patch', 'update'], [''], ['nodes/status', 'pods/status']),
   rule(['get', 'list', 'watch', 'create', 'delete'], [''], ['pods']),
   rule(['create'], [''], ['pods/eviction', 'serviceaccounts/token']),
-  rule(READ, [''], ['services', 'endpoints', 'configmaps', 'secrets', 'persistentvolumeclaims', 'persistentvolumes']),
-  rule(['get'], [''], ['persistentvolumeclaims/status']),
+  rule(READ, [''], ['services', 'endpoints']),
+  rule(['get'], [''], ['configmaps', 'secrets', 'persistentvolumeclaims', 'persistentvolumes']),
   rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
   rule(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], ['coordination.k8s.io'], ['leases']),
   rule(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests']),
@@ -97,6 +103,14 @@ const nodeRules: PolicyRule[] = [
   rule(READ, ['storage.k8s.io'], ['csidrivers', 'csinodes', 'volumeattachments']),
   rule(READ, ['node.k8s.io'], ['runtimeclasses']),
 ];
+
+/** The system:node rules, which the Node authorizer grants to node identities. */
+export function nodeRules(): PolicyRule[] {
+  return NODE_RULES;
+}
+
+const CSR_GROUP = 'certificates.k8s.io';
+const KTS_SIGNERS = ['kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving'];
 
 const schedulerRules: PolicyRule[] = [
   rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
@@ -124,6 +138,9 @@ const controllerManagerRules: PolicyRule[] = [
   rule([...READ, ...WRITE], ['*'], ['*']),
   // ClusterRole aggregation writes rules this identity does not hold itself.
   rule(['escalate'], ['rbac.authorization.k8s.io'], ['clusterroles']),
+  // The CSR approving and signing controllers.
+  rule(['approve'], [CSR_GROUP], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
+  rule(['sign'], [CSR_GROUP], ['signers'], KTS_SIGNERS),
   rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
   rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
 ];
@@ -141,7 +158,15 @@ export function bootstrapClusterRoles(): ClusterRole[] {
     clusterRole('system:discovery', [urls(['get'], ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'])]),
     clusterRole('system:public-info-viewer', [urls(['get'], PUBLIC_URLS)]),
     clusterRole('system:auth-delegator', [rule(['create'], ['authentication.k8s.io'], ['tokenreviews']), rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews'])]),
-    clusterRole('system:node', nodeRules),
+    clusterRole('system:node', NODE_RULES),
+    // Node bootstrap and certificate rotation (the CSR approver checks these with SubjectAccessReviews).
+    clusterRole('system:node-bootstrapper', [rule(['create', 'get', 'list', 'watch'], [CSR_GROUP], ['certificatesigningrequests'])]),
+    clusterRole('system:certificates.k8s.io:certificatesigningrequests:nodeclient', [rule(['create'], [CSR_GROUP], ['certificatesigningrequests/nodeclient'])]),
+    clusterRole('system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', [rule(['create'], [CSR_GROUP], ['certificatesigningrequests/selfnodeclient'])]),
+    clusterRole('system:certificates.k8s.io:kube-apiserver-client-approver', [rule(['approve'], [CSR_GROUP], ['signers'], ['kubernetes.io/kube-apiserver-client'])]),
+    clusterRole('system:certificates.k8s.io:kube-apiserver-client-kubelet-approver', [rule(['approve'], [CSR_GROUP], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet'])]),
+    clusterRole('system:certificates.k8s.io:kubelet-serving-approver', [rule(['approve'], [CSR_GROUP], ['signers'], ['kubernetes.io/kubelet-serving'])]),
+    clusterRole('system:certificates.k8s.io:legacy-unknown-approver', [rule(['approve'], [CSR_GROUP], ['signers'], ['kubernetes.io/legacy-unknown'])]),
     clusterRole('system:kube-scheduler', schedulerRules),
     clusterRole('system:kube-controller-manager', controllerManagerRules),
     clusterRole('system:node-proxier', [
@@ -181,8 +206,15 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
       { kind: 'Group', name: 'system:authenticated' },
       { kind: 'Group', name: 'system:unauthenticated' },
     ]),
-    // Upstream leaves this binding empty and authorizes kubelets with the Node authorizer; kts has none yet, so nodes get the role through their group.
-    binding('system:node', 'system:node', [{ kind: 'Group', name: 'system:nodes' }]),
+    // As upstream: bound to nobody; kubelets get these rules from the Node authorizer, scoped to their pods.
+    binding('system:node', 'system:node', []),
+    // Simulated nodes share one in-process identity (they are not kubelets and cannot be scoped per node).
+    binding('system:kts:sim', 'system:node', [{ kind: 'User', name: 'system:kts:sim' }]),
+    // Joining nodes (kubeadm's bindings): bootstrap tokens may file CSRs and get kubelet client
+    // certificates auto-approved; nodes may renew their own.
+    binding('kts:kubelet-bootstrap', 'system:node-bootstrapper', [{ kind: 'Group', name: 'system:bootstrappers' }]),
+    binding('kts:node-autoapprove-bootstrap', 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', [{ kind: 'Group', name: 'system:bootstrappers' }]),
+    binding('kts:node-autoapprove-certificate-rotation', 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', [{ kind: 'Group', name: 'system:nodes' }]),
     binding('system:kube-scheduler', 'system:kube-scheduler', [{ kind: 'User', name: 'system:kube-scheduler' }]),
     binding('system:kube-controller-manager', 'system:kube-controller-manager', [{ kind: 'User', name: 'system:kube-controller-manager' }]),
     binding('system:node-proxier', 'system:node-proxier', [{ kind: 'User', name: 'system:kube-proxy' }]),

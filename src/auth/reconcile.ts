@@ -56,6 +56,10 @@ export function reconcileClusterRole(existing: ClusterRole | undefined, expected
   return changed ? { action: 'update', obj: next } : { action: 'none' };
 }
 
+function isNodesGroup(s: { kind: string; name: string }): boolean {
+  return s.kind === 'Group' && s.name === 'system:nodes';
+}
+
 export function reconcileClusterRoleBinding(existing: ClusterRoleBinding | undefined, expected: ClusterRoleBinding): Reconciled<ClusterRoleBinding> {
   if (!existing) return { action: 'create', obj: expected };
   if (skip(existing)) return { action: 'none' };
@@ -70,6 +74,11 @@ export function reconcileClusterRoleBinding(existing: ClusterRoleBinding | undef
   next.metadata ??= {};
   let changed = mergeMissing((next.metadata.labels ??= {}), expected.metadata?.labels);
   changed = mergeMissing((next.metadata.annotations ??= {}), expected.metadata?.annotations) || changed;
+  // Earlier kts versions bound system:node to the system:nodes group; the Node authorizer replaces that grant.
+  if (expected.metadata?.name === 'system:node' && next.subjects?.some(isNodesGroup)) {
+    next.subjects = next.subjects.filter((s) => !isNodesGroup(s));
+    changed = true;
+  }
   const have = new Set((next.subjects ?? []).map((s) => `${s.kind}/${s.namespace ?? ''}/${s.name}`));
   for (const s of expected.subjects ?? []) {
     if (!have.has(`${s.kind}/${s.namespace ?? ''}/${s.name}`)) {

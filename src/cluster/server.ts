@@ -121,6 +121,7 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
       leaderElection: true,
       resources: () => api.registry.all(),
       rootCA: pki.ca.certPem,
+      clusterCA: pki.ca,
       signLegacyToken: (ns, sa, secret) => api.authn.issuer.legacy(ns, sa, secret),
       storageDir: cfg.disable.includes('local-storage') ? undefined : join(cfg.dataDir, 'storage'),
       clusterCIDR,
@@ -138,7 +139,7 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
     progress(`scheduler started [${since()}]`);
   }
   if (cfg.simNodes > 0) {
-    const sim = await startSimulatedNodes(new InProcessClient(api, { name: 'system:node:sim', groups: ['system:nodes', 'system:authenticated'] }), {
+    const sim = await startSimulatedNodes(new InProcessClient(api, { name: 'system:kts:sim', groups: ['system:authenticated'] }), {
       count: cfg.simNodes,
       // A /24 per node: 10.128.0.0/9 holds 32,768 of them.
       podCIDRBase: '10.128.0.0/9',

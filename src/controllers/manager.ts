@@ -31,6 +31,10 @@ import { TokensController, type LegacyTokenSigner } from './serviceaccount-token
 import { PersistentVolumeBinder } from './pv-binder.js';
 import { HorizontalPodAutoscalerController } from './hpa.js';
 import { errorMessage } from './util.js';
+import { CSRApprovingController } from './csr-approving.js';
+import { CSRSigningController } from './csr-signing.js';
+import { CSRCleaner } from './csr-cleaner.js';
+import type { CertKeyPair } from '../apiserver/pki/index.js';
 
 export const LEASE_NAMESPACE = 'kube-system';
 export const LEASE_NAME = 'kube-controller-manager';
@@ -63,6 +67,10 @@ export interface ControllerManagerOptions {
   hpaDownscaleStabilizationMs?: number;
   nodeMonitorPeriodMs?: number;
   nodeMonitorGracePeriodMs?: number;
+  /** The cluster CA's certificate and key: with it the CSR signing controller issues certificates. */
+  clusterCA?: CertKeyPair;
+  /** The longest certificate the CSR signer issues (upstream's --cluster-signing-duration, default one year). */
+  signingDurationMs?: number;
 }
 
 export interface ControllerManager {
@@ -108,6 +116,9 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
   const quotas = new ResourceQuotaController(client, factory, { resources: opts.resources });
   const rootCA = opts.rootCA ? new RootCAPublisher(client, factory, opts.rootCA) : undefined;
   const tokens = opts.rootCA && opts.signLegacyToken ? new TokensController(client, factory, opts.signLegacyToken, opts.rootCA) : undefined;
+  const csrApproving = new CSRApprovingController(client, factory);
+  const csrSigning = opts.clusterCA ? new CSRSigningController(client, factory, opts.clusterCA, { maxDurationMs: opts.signingDurationMs }) : undefined;
+  const csrCleaner = new CSRCleaner(client, factory, (e) => opts.onError?.('cleaning CertificateSigningRequests', e));
   // Last, so it reuses the informers the others asked for.
   const gc = new GarbageCollector(client, { resources: opts.resources, factory, workers: opts.workers?.garbageCollector });
   factory.start();
@@ -132,12 +143,17 @@ export function runControllers(client: ApiClient, opts: ControllerManagerOptions
     gc.run(),
     ...(rootCA ? [rootCA.run(1)] : []),
     ...(tokens ? [tokens.run(2)] : []),
+    csrApproving.run(2),
+    ...(csrSigning ? [csrSigning.run(2)] : []),
   ];
+  // Periodic, not queue-driven: not among the runs stop() waits for.
+  void csrCleaner.run();
   let stopping: Promise<void> | undefined;
   return {
     stop() {
       stopping ??= (async () => {
-        await Promise.all([namespaces.stop(), replicasets.stop(), deployments.stop(), statefulsets.stop(), daemonsets.stop(), nodeLifecycle.stop(), autoscalers.stop(), disruption.stop(), jobs.stop(), cronjobs.stop(), endpoints.stop(), endpointSlices.stop(), serviceAccounts.stop(), nodeIpam.stop(), aggregation.stop(), quotas.stop(), volumes.stop(), gc.stop(), rootCA?.stop(), tokens?.stop()]);
+        await Promise.all([namespaces.stop(), replicasets.stop(), deployments.stop(), statefulsets.stop(), daemonsets.stop(), nodeLifecycle.stop(), autoscalers.stop(), disruption.stop(), jobs.stop(), cronjobs.stop(), endpoints.stop(), endpointSlices.stop(), serviceAccounts.stop(), nodeIpam.stop(), aggregation.stop(), quotas.stop(), volumes.stop(), gc.stop(), rootCA?.stop(), tokens?.stop(), csrApproving.stop(), csrSigning?.stop()]);
+        csrCleaner.stop();
         factory.stop();
         await Promise.allSettled(runs);
       })();

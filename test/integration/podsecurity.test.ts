@@ -105,3 +105,16 @@ test('raising enforce warns about existing pods', async () => {
     ].join('\n'),
   );
 });
+
+test('invalid pod-security labels are refused on namespace create and update, as upstream', async () => {
+  const created = await kts.kubectl(['create', '-f', '-'], { input: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: typo\n  labels:\n    pod-security.kubernetes.io/enforce: strict\n' });
+  assert.equal(created.code, 1);
+  assert.equal(created.stderr.trim(), 'The Namespace "typo" is invalid: metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: "strict": must be one of privileged, baseline, restricted');
+  assert.equal((await kts.kubectl(['get', 'ns', 'typo'])).code, 1);
+  await kts.k(['create', 'ns', 'labelled']);
+  const version = await kts.kubectl(['label', 'ns', 'labelled', 'pod-security.kubernetes.io/warn=baseline', 'pod-security.kubernetes.io/warn-version=1.30']);
+  assert.equal(version.code, 1);
+  assert.equal(version.stderr.trim(), 'The Namespace "labelled" is invalid: metadata.labels[pod-security.kubernetes.io/warn-version]: Invalid value: "1.30": must be "latest" or "v1.x"');
+  assert.equal((await kts.k(['get', 'ns', 'labelled', '-o', 'jsonpath={.metadata.labels}'])).includes('pod-security'), false);
+  await kts.k(['label', 'ns', 'labelled', 'pod-security.kubernetes.io/warn=baseline', 'pod-security.kubernetes.io/warn-version=v1.30']);
+});

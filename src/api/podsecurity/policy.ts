@@ -2,6 +2,7 @@
 // level, and the pod template of workload objects. Every version ("latest",
 // "v1.x") is evaluated with the latest checks; the version is only shown.
 
+import { invalid, type FieldError } from '../validation/errors.js';
 import { BASELINE_CHECKS, RESTRICTED_CHECKS, type CheckFailure } from './checks.js';
 
 export type Level = 'privileged' | 'baseline' | 'restricted';
@@ -31,6 +32,22 @@ function parseVersion(v: string | undefined): string | undefined {
   if (v === 'latest') return v;
   const m = /^v1\.(0|[1-9][0-9]*)$/.exec(v ?? '');
   return m ? `v1.${m[1]}` : undefined;
+}
+
+/**
+ * Upstream's namespace label checks: an invalid level or version label is
+ * refused on namespace writes (it would otherwise silently mean restricted
+ * or latest). Returns field errors for `metadata.labels[...]`.
+ */
+export function namespaceLabelErrors(labels: Record<string, string> | undefined): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const mode of ['enforce', 'audit', 'warn']) {
+    const level = labels?.[`pod-security.kubernetes.io/${mode}`];
+    if (level !== undefined && !parseLevel(level)) errs.push(invalid(`metadata.labels[pod-security.kubernetes.io/${mode}]`, level, 'must be one of privileged, baseline, restricted'));
+    const version = labels?.[`pod-security.kubernetes.io/${mode}-version`];
+    if (version !== undefined && !parseVersion(version)) errs.push(invalid(`metadata.labels[pod-security.kubernetes.io/${mode}-version]`, version, 'must be "latest" or "v1.x"'));
+  }
+  return errs;
 }
 
 /**

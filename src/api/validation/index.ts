@@ -37,8 +37,9 @@ import {
   validateValidatingAdmissionPolicyBinding,
   validateValidatingWebhookConfiguration,
 } from './admissionregistration.js';
+import { validateCertificateSigningRequest } from './certificates.js';
 
-type KindValidator = (obj: any, old?: any) => FieldError[];
+type KindValidator = (obj: any, old?: any, subresource?: string) => FieldError[];
 
 const VALIDATORS: Record<string, KindValidator> = {
   '/Pod': validatePod,
@@ -73,6 +74,8 @@ const VALIDATORS: Record<string, KindValidator> = {
   'admissionregistration.k8s.io/ValidatingWebhookConfiguration': validateValidatingWebhookConfiguration,
   'admissionregistration.k8s.io/ValidatingAdmissionPolicy': validateValidatingAdmissionPolicy,
   'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding': validateValidatingAdmissionPolicyBinding,
+  'certificates.k8s.io/CertificateSigningRequest': (o, old, sub) =>
+    validateCertificateSigningRequest(o, old, !old ? 'create' : sub === 'status' ? 'status' : sub === 'approval' ? 'approval' : 'update'),
 };
 
 /** Whether kind-specific rules exist for the resource (beyond ObjectMeta). */
@@ -87,14 +90,14 @@ export function hasKindValidation(info: Pick<ResourceInfo, 'group' | 'kind'>): b
  * before validation: a Job created with `metadata.uid` gets its generated
  * selector, a Service whose type changes drops type-specific fields.
  */
-export function validate(info: ResourceInfo, obj: any, old?: any): FieldError[] {
+export function validate(info: ResourceInfo, obj: any, old?: any, subresource = ''): FieldError[] {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
     return [{ type: 'FieldValueTypeInvalid', field: '', value: obj, detail: 'must be an object' }];
   }
   const isUpdate = old !== undefined && old !== null;
   const errs = validateObjectMeta(obj, info, !isUpdate, isUpdate ? old : undefined);
   const fn = VALIDATORS[`${info.group}/${info.kind}`];
-  if (fn) errs.push(...fn(obj, isUpdate ? old : undefined));
+  if (fn) errs.push(...fn(obj, isUpdate ? old : undefined, subresource));
   return errs;
 }
 

@@ -3,7 +3,9 @@
 // defaults), then the mutating admission webhooks. Validating: LimitRanger
 // (min/max/ratio), PodSecurity, ValidatingAdmissionPolicy, the validating
 // admission webhooks, then ResourceQuota last (so nothing refuses a request
-// after its usage was charged). Per-resource admission (Priority,
+// after its usage was charged). NodeRestriction and the certificates
+// plugins (who may write what) come first among the validating ones.
+// Per-resource admission (Priority,
 // DefaultTolerationSeconds, Service allocation) stays in ResourceHooks.
 
 import type { ResourceInfo, ResourceRegistry } from '../../api/registry.js';
@@ -18,6 +20,9 @@ import { PodSecurityAdmission } from './podsecurity.js';
 import { WebhookAdmission } from './webhooks.js';
 import { PolicyAdmission } from './policy.js';
 import { cacheServiceResolver } from './service-resolver.js';
+import { admitCSR } from './certificates.js';
+import { admitNodeRestriction, type NodeRestrictionLookups } from './noderestriction.js';
+import type { Authorizer } from '../../auth/rbac.js';
 
 /** What the plugins need from the API server. */
 export interface AdmissionHost {
@@ -25,6 +30,17 @@ export interface AdmissionHost {
   readonly store: Store;
   cacheFor(info: ResourceInfo): WatchCache;
   rest(info: ResourceInfo): ResourceRest;
+  /** The request authorizer (CSR approval and signing check the signer with it). */
+  readonly authorizer: Authorizer;
+}
+
+/** Pods and Nodes as NodeRestriction looks them up, from the watch caches. */
+export function nodeRestrictionLookups(host: AdmissionHost): NodeRestrictionLookups {
+  const get = (resource: string, key: string) => {
+    const info = host.registry.get('', 'v1', resource)!;
+    return host.cacheFor(info).get(`${resourcePrefix(info)}${key}`)?.obj;
+  };
+  return { pod: (ns, name) => get('pods', `${ns}/${name}`), node: (name) => get('nodes', name) };
 }
 
 /** The objects of a core resource in one namespace, from the watch cache. */
@@ -41,6 +57,16 @@ export function newAdmissionChain(host: AdmissionHost, now: () => number = Date.
   const podSecurity = new PodSecurityAdmission(host);
   const webhooks = new WebhookAdmission(host, cacheServiceResolver(host));
   const policies = new PolicyAdmission(host);
+  // NodeRestriction and the certificates plugins: decided by who writes, synchronously.
+  const byRequester = (a: AdmissionAttributes): void => {
+    if (a.user) {
+      admitNodeRestriction(
+        { user: a.user, operation: a.operation, group: a.info.group, resource: a.info.resource, subresource: a.subresource, namespace: a.obj?.metadata?.namespace ?? '', name: a.obj?.metadata?.name ?? '', obj: a.obj, old: a.old },
+        nodeRestrictionLookups(host),
+      );
+    }
+    admitCSR(host.authorizer, a);
+  };
   const nameOf = (a: AdmissionAttributes): string => a.obj?.metadata?.name || a.obj?.metadata?.generateName || '';
   return {
     async mutate(a) {
@@ -49,6 +75,8 @@ export function newAdmissionChain(host: AdmissionHost, now: () => number = Date.
       await webhooks.mutate(a);
     },
     async validate(a) {
+      // NodeRestriction and the certificate plugins (deletes: in api-server.ts).
+      if (a.operation !== 'DELETE') byRequester(a);
       if (!a.subresource && a.operation !== 'DELETE') {
         if (a.info.group === '' && (a.info.resource === 'persistentvolumeclaims' || (a.info.resource === 'pods' && a.operation === 'CREATE'))) {
           if (!a.old?.metadata?.deletionTimestamp) {

@@ -18,7 +18,9 @@ import {
   podTemplateOf,
   type Level,
 } from '../../api/podsecurity/policy.js';
-import { forbidden } from '../errors.js';
+import { forbidden, invalid } from '../errors.js';
+import { fieldErrorMessage, invalidMessage } from '../../api/validation/errors.js';
+import { namespaceLabelErrors } from '../../api/podsecurity/policy.js';
 import { objectKey } from '../objects.js';
 import type { AdmissionAttributes } from '../rest.js';
 import { namespacedObjects, type AdmissionHost } from './index.js';
@@ -69,6 +71,13 @@ export class PodSecurityAdmission {
 
   /** A stricter enforce level lists the existing pods that break it, as upstream. */
   private validateNamespace(a: AdmissionAttributes, warnings: WarningRecorder | undefined): void {
+    // Invalid pod-security labels are refused when they are set or changed.
+    const psLabels = (l: Record<string, string> | undefined) => Object.entries(l ?? {}).filter(([k]) => k.startsWith('pod-security.kubernetes.io/')).sort();
+    if (a.operation === 'CREATE' || JSON.stringify(psLabels(a.obj?.metadata?.labels)) !== JSON.stringify(psLabels(a.old?.metadata?.labels))) {
+      const errs = namespaceLabelErrors(a.obj?.metadata?.labels);
+      const name = a.obj?.metadata?.name ?? '';
+      if (errs.length) throw invalid('', 'Namespace', name, invalidMessage('Namespace', name, errs), errs.map((e) => ({ reason: e.type, message: fieldErrorMessage(e), field: e.field })));
+    }
     if (a.operation !== 'UPDATE' || !warnings) return;
     const next = policyFromLabels(a.obj?.metadata?.labels).enforce;
     const prev = policyFromLabels(a.old?.metadata?.labels).enforce;

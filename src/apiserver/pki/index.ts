@@ -586,3 +586,61 @@ export async function generateCertificateRequest(o: { commonName: string; organi
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name, keys, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' }, extensions });
   return { csrPem: ensureTrailingNewline(csr.toString('pem')), keyPem: await privateKeyPem(keys) };
 }
+
+// ---------------------------------------------------------------------------
+// Signing certificate requests (the CSR signing controller)
+
+export interface CertificateRequestToSign {
+  /** The request's subject Name DER, copied as is. */
+  subjectDer: Uint8Array;
+  /** SubjectPublicKeyInfo DER. */
+  publicKeyDer: Uint8Array;
+  dnsNames: string[];
+  ipAddresses: string[];
+  emailAddresses: string[];
+  uris: string[];
+}
+
+/** Upstream's signer back-dates issued certificates by five minutes. */
+const CSR_BACKDATE_MS = 5 * 60 * 1000;
+
+/**
+ * Issues a certificate for a checked request: the request's subject, public
+ * key and subjectAltNames, the given keyUsage bits and extended key usages,
+ * valid for `durationMs` but never past the CA's own expiry.
+ */
+export async function signCertificateRequest(
+  ca: CertKeyPair,
+  req: CertificateRequestToSign,
+  opts: { keyUsage: number; extKeyUsages: string[]; durationMs: number; now?: number },
+): Promise<string> {
+  const x509 = await loadX509();
+  const caCert = new x509.X509Certificate(ca.certPem);
+  const signer = await importSigningKey(ca.keyPem);
+  const now = opts.now ?? Date.now();
+  const notAfter = new Date(now + opts.durationMs);
+  const extensions: import('@peculiar/x509').Extension[] = [new x509.BasicConstraintsExtension(false, undefined, true)];
+  if (opts.keyUsage) extensions.push(new x509.KeyUsagesExtension(opts.keyUsage, true));
+  if (opts.extKeyUsages.length) extensions.push(new x509.ExtendedKeyUsageExtension(opts.extKeyUsages, false));
+  const caSKI = caCert.getExtension(x509.SubjectKeyIdentifierExtension);
+  if (caSKI) extensions.push(new x509.AuthorityKeyIdentifierExtension(caSKI.keyId, false));
+  const names = [
+    ...req.dnsNames.map((value) => ({ type: 'dns' as const, value })),
+    ...req.ipAddresses.map((value) => ({ type: 'ip' as const, value })),
+    ...req.emailAddresses.map((value) => ({ type: 'email' as const, value })),
+    ...req.uris.map((value) => ({ type: 'url' as const, value })),
+  ];
+  if (names.length) extensions.push(new x509.SubjectAlternativeNameExtension(names, false));
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerialHex(),
+    subject: new x509.Name(Uint8Array.from(req.subjectDer).buffer),
+    issuer: new x509.Name(caCert.subjectName.toArrayBuffer()),
+    notBefore: new Date(now - CSR_BACKDATE_MS),
+    notAfter: notAfter > caCert.notAfter ? caCert.notAfter : notAfter,
+    publicKey: Uint8Array.from(req.publicKeyDer).buffer,
+    signingKey: signer.key,
+    signingAlgorithm: signer.algorithm,
+    extensions,
+  });
+  return ensureTrailingNewline(cert.toString('pem'));
+}
