@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { HttpClient } from '../client/http-client.js';
 import { isNotFound } from '../client/types.js';
-import { kubeconfigYAML } from '../apiserver/pki/index.js';
+import { generateCA, kubeconfigYAML } from '../apiserver/pki/index.js';
 import { defaultNodeName, detectNodeIP } from '../kubelet/node.js';
 import { startNodeRole, type RunningNodeRole } from '../cluster/node-role.js';
 import { fetchTrustedCA, parseJoinToken, JoinError } from './join-token.js';
@@ -120,20 +120,23 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         return false;
       }
     })();
+    const abort = new AbortController();
+    stops.push(() => abort.abort());
     const requestServing = (onWaiting?: (csr: string) => void) => requestCertificate(client, {
       signerName: KUBELET_SERVING_SIGNER,
       commonName: `system:node:${nodeName}`,
       organizations: ['system:nodes'],
       sans: [nodeName, nodeIP],
       usages: ['digital signature', 'server auth'],
-    }, { onWaiting, timeoutMs: onWaiting ? undefined : 5 * 60_000 });
-    if (!servingCert || !servingKey || !stillValid(servingCert) || !sansOk) {
-      const issued = await requestServing((csr) => progress(`waiting for serving certificate request ${csr} to be approved`));
-      servingCert = issued.certPem;
-      servingKey = issued.keyPem;
-      writeAtomic(files.servingKey, servingKey, 0o600);
-      writeAtomic(files.servingCert, servingCert, 0o644);
-      progress(`kubelet serving certificate issued (CSR ${issued.csrName}) [${since()}]`);
+    }, { onWaiting, timeoutMs: onWaiting ? undefined : 5 * 60_000, signal: abort.signal });
+    // Without one, the kubelet starts with a throwaway self-signed certificate:
+    // the serving CSR is approved only once the Node exists (its SANs must be
+    // the Node's own name and addresses), so it is filed after registration.
+    const haveServing = !!(servingCert && servingKey && stillValid(servingCert) && sansOk);
+    if (!haveServing) {
+      const tmp = await generateCA(`${nodeName}@kubelet-bootstrap`);
+      servingCert = tmp.certPem;
+      servingKey = tmp.keyPem;
     }
 
     // Renewal at 80% of each certificate's life, authenticated by the current client certificate.
@@ -195,7 +198,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       clusterCIDR: o.clusterCIDR ?? '10.42.0.0/16',
       clusterDomain: CLUSTER_DOMAIN,
       clusterDNS,
-      kubeletTLS: { certPem: servingCert, keyPem: servingKey, caPem: caPem! },
+      kubeletTLS: { certPem: servingCert!, keyPem: servingKey!, caPem: caPem! },
       kubeletPort: o.kubeletPort,
       runtimeEndpoint: o.runtimeEndpoint,
       clients: { kubelet: client, proxy: client },
@@ -204,15 +207,34 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       since,
     });
     stops.push(() => node.stop());
-    keepRenewed('kubelet serving certificate', () => servingCert!, async () => {
-      const issued = await requestServing();
+    const useServing = (issued: { certPem: string; keyPem: string }) => {
       servingCert = issued.certPem;
       servingKey = issued.keyPem;
       writeAtomic(files.servingKey, servingKey, 0o600);
       writeAtomic(files.servingCert, servingCert, 0o644);
       node.kubelet.updateServingCertificate(servingCert, servingKey);
+    };
+    const renewServing = () => keepRenewed('kubelet serving certificate', () => servingCert!, async () => {
+      const issued = await requestServing();
+      useServing(issued);
       return issued.csrName;
     });
+    if (haveServing) renewServing();
+    else {
+      const first = requestServing((csr) => progress(`waiting for serving certificate request ${csr} to be approved`)).then(
+        (issued) => {
+          if (stopped) return;
+          useServing(issued);
+          progress(`kubelet serving certificate issued (CSR ${issued.csrName}) [${since()}]`);
+          renewServing();
+        },
+        (e) => progress(`kubelet serving certificate: ${(e as Error).message}`),
+      );
+      stops.push(async () => {
+        abort.abort();
+        await first.catch(() => undefined);
+      });
+    }
   } catch (e) {
     await stopAll();
     throw e;

@@ -668,3 +668,16 @@ test('deletecollection across all namespaces is not served (405)', async () => {
   const r = await call('DELETE', '/api/v1/configmaps', { query: 'labelSelector=dcall%3Dx&dryRun=All' });
   assertStatus(r, 405, 'MethodNotAllowed');
 });
+
+test('concurrent patches without a resourceVersion all apply (re-applied to the latest object); one naming a stale resourceVersion conflicts', async () => {
+  const created = await mustCreate(CM, cm('patched-concurrently', {}));
+  const rs = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+    call('PATCH', `${CM}/patched-concurrently`, { body: { data: { [`k${i}`]: String(i) } }, contentType: i % 2 ? 'application/merge-patch+json' : 'application/strategic-merge-patch+json' })));
+  assert.deepEqual(rs.map((r) => r.status), rs.map(() => 200));
+  const got = await mustGet(`${CM}/patched-concurrently`);
+  assert.equal(Object.keys(got.data).length, 12);
+  const stale = await call('PATCH', `${CM}/patched-concurrently`, { body: { metadata: { resourceVersion: created.metadata.resourceVersion }, data: { late: 'x' } }, contentType: 'application/merge-patch+json' });
+  assertStatus(stale, 409, 'Conflict');
+  const staleJson = await call('PATCH', `${CM}/patched-concurrently`, { body: [{ op: 'replace', path: '/metadata/resourceVersion', value: created.metadata.resourceVersion }], contentType: 'application/json-patch+json' });
+  assertStatus(staleJson, 409, 'Conflict');
+});

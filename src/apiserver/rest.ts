@@ -1077,6 +1077,11 @@ export class ResourceRest {
     } catch (e) {
       throw badRequest(`error decoding patch: ${(e as Error).message}`);
     }
+    // Only a patch that itself names a resourceVersion is a precondition; any
+    // other is re-applied to the latest object when a concurrent write wins.
+    const patchNamesRV = ct === 'application/json-patch+json'
+      ? Array.isArray(patch) && patch.some((op: any) => typeof op?.path === 'string' && op.path.startsWith('/metadata/resourceVersion'))
+      : patch?.metadata?.resourceVersion !== undefined;
     for (let attempt = 0; ; attempt++) {
       const cur = await this.current(ns, name);
       if (!cur) throw notFound(info.group, info.resource, name);
@@ -1119,7 +1124,7 @@ export class ResourceRest {
       try {
         return await this.commitUpdate(ns, name, cur, patched, subresource, opts);
       } catch (e) {
-        const retry = e instanceof ApiError && e.code === 409 && e.status.reason === 'Conflict' && prv === undefined && attempt < 5;
+        const retry = e instanceof ApiError && e.code === 409 && e.status.reason === 'Conflict' && !patchNamesRV && attempt < 50;
         if (!retry) throw e;
       }
     }

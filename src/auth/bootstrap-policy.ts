@@ -218,6 +218,8 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     binding('system:kube-scheduler', 'system:kube-scheduler', [{ kind: 'User', name: 'system:kube-scheduler' }]),
     binding('system:kube-controller-manager', 'system:kube-controller-manager', [{ kind: 'User', name: 'system:kube-controller-manager' }]),
     binding('system:node-proxier', 'system:node-proxier', [{ kind: 'User', name: 'system:kube-proxy' }]),
+    // A joined agent runs its service proxy with the node's certificate (k3s gives agents a kube-proxy certificate instead).
+    binding('kts:node-proxier', 'system:node-proxier', [{ kind: 'Group', name: 'system:nodes' }]),
     binding('system:kts:service-lb', 'system:kts:service-lb', [{ kind: 'User', name: 'system:kts:service-lb' }]),
     binding('system:kts:dns', 'system:kts:dns', [{ kind: 'User', name: 'system:kts:dns' }]),
     binding('system:kts:ingress', 'system:kts:ingress', [{ kind: 'User', name: 'system:kts:ingress' }]),
