@@ -4,7 +4,9 @@
 // Filters and scores read only this precomputed state, so checking a node is
 // a handful of map lookups and additions.
 
+import type { LabelSelector } from '../api/labels.js';
 import { PodInfo, podKey } from './pod-info.js';
+import { AffinityTermIndex, HARD_POD_AFFINITY_WEIGHT, PodLabelIndex, type TermEntry } from './pod-index.js';
 import { addResource, cloneResource, emptyResource, resourceFromList, type Resource } from './resources.js';
 import type { Labels, Taint } from './selectors.js';
 
@@ -161,6 +163,22 @@ export interface ClusterView {
   podsWithAffinityCount(): number;
   /** How many assigned pods have required anti-affinity terms. */
   podsWithRequiredAntiAffinityCount(): number;
+  /** A superset of the assigned pods that all the selectors match (check each). */
+  podCandidates(...selectors: LabelSelector[]): Iterable<PodInfo>;
+  /** A superset of the assigned pods' required anti-affinity terms that could select a pod with these labels. */
+  requiredAntiAffinityTermCandidates(labels: Labels): Iterable<TermEntry>;
+  /**
+   * Likewise for the terms that score an incoming pod: required affinity
+   * (at the hard pod affinity weight), preferred affinity (+weight) and
+   * preferred anti-affinity (-weight).
+   */
+  scoringTermCandidates(labels: Labels): Iterable<TermEntry>;
+  /**
+   * The selector of the system default spread constraints for a pod without
+   * its own constraints (from the Services, ReplicationController,
+   * ReplicaSet or StatefulSet selecting it); undefined when there is none.
+   */
+  defaultSpreadSelector(pod: PodInfo): LabelSelector | undefined;
 }
 
 /** Which aspects of a node changed in an update (what could make pending pods schedulable). */
@@ -182,8 +200,14 @@ export class SchedulerCache implements ClusterView {
   private readonly imageNodes = new Map<string, number>();
   private withAffinity = 0;
   private withRequiredAntiAffinity = 0;
+  private readonly podIndex = new PodLabelIndex();
+  private readonly antiAffinityTerms = new AffinityTermIndex();
+  private readonly scoringTerms = new AffinityTermIndex();
 
-  constructor(private readonly nsLabels: (ns: string) => Labels | undefined = () => undefined) {}
+  constructor(
+    private readonly nsLabels: (ns: string) => Labels | undefined = () => undefined,
+    private readonly spreadSelector: (pod: PodInfo) => LabelSelector | undefined = () => undefined,
+  ) {}
 
   // ---- ClusterView ----
 
@@ -210,6 +234,22 @@ export class SchedulerCache implements ClusterView {
 
   podsWithRequiredAntiAffinityCount(): number {
     return this.withRequiredAntiAffinity;
+  }
+
+  podCandidates(...selectors: LabelSelector[]): Iterable<PodInfo> {
+    return this.podIndex.candidates(...selectors);
+  }
+
+  requiredAntiAffinityTermCandidates(labels: Labels): Iterable<TermEntry> {
+    return this.antiAffinityTerms.candidates(labels);
+  }
+
+  scoringTermCandidates(labels: Labels): Iterable<TermEntry> {
+    return this.scoringTerms.candidates(labels);
+  }
+
+  defaultSpreadSelector(pod: PodInfo): LabelSelector | undefined {
+    return this.spreadSelector(pod);
   }
 
   get numNodes(): number {
@@ -291,9 +331,22 @@ export class SchedulerCache implements ClusterView {
     if (!ni.node && ni.pods.size === 0) this.infos.delete(nodeName);
   }
 
+  /** Keeps the counts and cluster-wide indexes in step with the NodeInfos (delta 1: added, -1: removed). */
   private countAffinity(pi: PodInfo, delta: number): void {
+    if (delta > 0) this.podIndex.add(pi);
+    else this.podIndex.remove(pi);
     if (pi.hasAffinity) this.withAffinity += delta;
     if (pi.requiredAntiAffinityTerms.length) this.withRequiredAntiAffinity += delta;
+    if (!pi.hasAffinity) return;
+    if (delta < 0) {
+      this.antiAffinityTerms.removePod(pi);
+      this.scoringTerms.removePod(pi);
+      return;
+    }
+    for (const t of pi.requiredAntiAffinityTerms) this.antiAffinityTerms.add(pi, t, 0);
+    for (const t of pi.requiredAffinityTerms) this.scoringTerms.add(pi, t, HARD_POD_AFFINITY_WEIGHT);
+    for (const t of pi.preferredAffinityTerms) if (t.weight) this.scoringTerms.add(pi, t, t.weight);
+    for (const t of pi.preferredAntiAffinityTerms) if (t.weight) this.scoringTerms.add(pi, t, -t.weight);
   }
 
   /** Counts a pod against its chosen node before the binding is visible in the informer. */

@@ -6,9 +6,14 @@
 // the domain is better, weighted by log(number of domains + 2).
 //
 // Eligible nodes honour the pod's node affinity (nodeAffinityPolicy Honor,
-// the default) and, with nodeTaintsPolicy Honor, its tolerations. Only
-// constraints written on the pod apply (no cluster-level default
-// constraints yet).
+// the default) and, with nodeTaintsPolicy Honor, its tolerations. A pod
+// without constraints of its own is scored with upstream's system defaults
+// (maxSkew 3 per hostname, 5 per zone, ScheduleAnyway) over the pods its
+// Services and controller select (default-spread.ts).
+//
+// Matching pods are counted once per scheduling cycle from the cache's
+// label index (only the pods a selector can match, never every pod on every
+// node); Filter and Score per node are then a map lookup per constraint.
 
 import { newRequirement, type LabelSelector } from '../../api/labels.js';
 import type { ClusterView, NodeInfo } from '../node-info.js';
@@ -22,6 +27,7 @@ export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topolo
 export const ERR_REASON_NODE_LABEL_NOT_MATCH = `${ERR_REASON_CONSTRAINTS_NOT_MATCH} (missing required label)`;
 
 const HOSTNAME = 'kubernetes.io/hostname';
+const ZONE = 'topology.kubernetes.io/zone';
 
 export interface SpreadConstraint {
   maxSkew: number;
@@ -69,14 +75,26 @@ function included(c: SpreadConstraint, pod: PodInfo, node: NodeInfo, affinity: N
   return true;
 }
 
-/** Pods on the node in the namespace that the selector matches (terminating pods do not count). */
-export function countMatching(node: NodeInfo, selector: LabelSelector, namespace: string): number {
+/**
+ * Whether a pod counts for a constraint's selector: same namespace, not
+ * terminating, and selected. As upstream, a selector without requirements
+ * counts no pods at all.
+ */
+function countsFor(c: SpreadConstraint, namespace: string, p: PodInfo): boolean {
+  return !p.terminating && p.namespace === namespace && c.selector.requirements.length > 0 && c.selector.matches(p.labels);
+}
+
+/** Pods on the node that count for the constraint (upstream's per-node count; tests compare against it). */
+export function countMatching(node: NodeInfo, c: SpreadConstraint, namespace: string): number {
   let n = 0;
-  for (const p of node.pods.values()) {
-    if (p.terminating || p.namespace !== namespace) continue;
-    if (selector.matches(p.labels)) n++;
-  }
+  for (const p of node.pods.values()) if (countsFor(c, namespace, p)) n++;
   return n;
+}
+
+/** The node an assigned pod is on, when that node still exists. */
+function nodeOf(view: ClusterView, p: PodInfo): NodeInfo | undefined {
+  const name: string | undefined = p.pod?.spec?.nodeName;
+  return name ? view.nodeInfo(name) : undefined;
 }
 
 export interface SpreadFilterState {
@@ -92,18 +110,32 @@ export interface SpreadFilterState {
 export function podTopologySpreadPreFilter(pod: PodInfo, view: ClusterView): SpreadFilterState | undefined {
   const constraints = spreadConstraints(pod, 'DoNotSchedule');
   if (constraints.length === 0) return undefined;
-  const counts = constraints.map(() => new Map<string, number>());
+  const domains = constraints.map(() => new Map<string, number>());
   const affinity = pod.requiredNodeAffinity;
+  // Every eligible node's domain exists, with or without matching pods (the global minimum may be 0).
   for (const ni of view.nodes()) {
     if (!hasAllKeys(ni.labels, constraints)) continue;
     for (let i = 0; i < constraints.length; i++) {
       const c = constraints[i];
       if (!included(c, pod, ni, affinity)) continue;
       const v = ni.labels[c.topologyKey];
-      counts[i].set(v, (counts[i].get(v) ?? 0) + countMatching(ni, c.selector, pod.namespace));
+      if (!domains[i].has(v)) domains[i].set(v, 0);
     }
   }
-  return { pod, constraints, counts, mins: constraints.map(() => undefined) };
+  for (let i = 0; i < constraints.length; i++) {
+    const c = constraints[i];
+    const m = domains[i];
+    for (const p of view.podCandidates(c.selector)) {
+      if (!countsFor(c, pod.namespace, p)) continue;
+      const ni = nodeOf(view, p);
+      if (!ni || !hasAllKeys(ni.labels, constraints)) continue;
+      const v = ni.labels[c.topologyKey];
+      const cur = m.get(v);
+      // A domain missing here has no eligible node: the pod's node is not included.
+      if (cur !== undefined && included(c, pod, ni, affinity)) m.set(v, cur + 1);
+    }
+  }
+  return { pod, constraints, counts: domains, mins: constraints.map(() => undefined) };
 }
 
 export function cloneSpreadFilterState(s: SpreadFilterState): SpreadFilterState {
@@ -163,61 +195,81 @@ export interface SpreadScoreState {
   constraints: SpreadConstraint[];
   /** Feasible nodes lacking a constraint's topology key: scored 0. */
   ignored: Set<string>;
-  /** `key\0value` -> matching pods, for non-hostname constraints. */
-  pairCounts: Map<string, number>;
+  /** Per constraint: topology value -> matching pods (non-hostname), or node name -> matching pods (hostname). */
+  counts: Map<string, number>[];
   weights: number[];
 }
 
-const pairKey = (k: string, v: string) => `${k}\u0000${v}`;
+/** The system default constraints (upstream's systemDefaultConstraints), for pods selected by a Service or controller. */
+export function defaultSpreadConstraints(selector: LabelSelector): SpreadConstraint[] {
+  const c = { selector, minDomains: 1, honorNodeAffinity: true, honorTaints: false };
+  return [
+    { ...c, maxSkew: 3, topologyKey: HOSTNAME },
+    { ...c, maxSkew: 5, topologyKey: ZONE },
+  ];
+}
 
-/** Undefined when the pod has no ScheduleAnyway constraints (the plugin is skipped). */
+/** Undefined when the pod has no ScheduleAnyway constraints, its own or default (the plugin is skipped). */
 export function podTopologySpreadPreScore(pod: PodInfo, feasible: readonly NodeInfo[], view: ClusterView): SpreadScoreState | undefined {
-  const constraints = spreadConstraints(pod, 'ScheduleAnyway');
-  if (constraints.length === 0) return undefined;
+  const own = (pod.pod?.spec?.topologySpreadConstraints?.length ?? 0) > 0;
+  let constraints: SpreadConstraint[];
+  if (own) constraints = spreadConstraints(pod, 'ScheduleAnyway');
+  else {
+    const selector = view.defaultSpreadSelector(pod);
+    constraints = selector && selector.requirements.length ? defaultSpreadConstraints(selector) : [];
+  }
+  if (constraints.length === 0 || view.nodes().length === 0) return undefined;
+  // Upstream lets nodes without a zone label keep hostname spreading under the system defaults.
+  const requireAll = own;
   const ignored = new Set<string>();
-  const pairCounts = new Map<string, number>();
-  const sizes = constraints.map(() => 0);
+  const counts = constraints.map(() => new Map<string, number>());
   for (const ni of feasible) {
-    if (!hasAllKeys(ni.labels, constraints)) {
+    if (requireAll && !hasAllKeys(ni.labels, constraints)) {
       ignored.add(ni.name);
       continue;
     }
-    constraints.forEach((c, i) => {
-      if (c.topologyKey === HOSTNAME) return;
-      const k = pairKey(c.topologyKey, ni.labels[c.topologyKey]);
-      if (!pairCounts.has(k)) {
-        pairCounts.set(k, 0);
-        sizes[i]++;
-      }
-    });
-  }
-  const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? feasible.length - ignored.size : sizes[i]) + 2));
-  if (pairCounts.size) {
-    const affinity = pod.requiredNodeAffinity;
-    for (const ni of view.nodes()) {
-      if (!hasAllKeys(ni.labels, constraints)) continue;
-      for (const c of constraints) {
-        if (c.topologyKey === HOSTNAME || !included(c, pod, ni, affinity)) continue;
-        const k = pairKey(c.topologyKey, ni.labels[c.topologyKey]);
-        const cur = pairCounts.get(k);
-        if (cur === undefined) continue;
-        pairCounts.set(k, cur + countMatching(ni, c.selector, pod.namespace));
-      }
+    for (let i = 0; i < constraints.length; i++) {
+      if (constraints[i].topologyKey === HOSTNAME) continue;
+      const v = ni.labels[constraints[i].topologyKey] ?? '';
+      if (!counts[i].has(v)) counts[i].set(v, 0);
     }
   }
-  return { pod, constraints, ignored, pairCounts, weights };
+  const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? feasible.length - ignored.size : counts[i].size) + 2));
+  const affinity = pod.requiredNodeAffinity;
+  for (let i = 0; i < constraints.length; i++) {
+    const c = constraints[i];
+    const m = counts[i];
+    const hostname = c.topologyKey === HOSTNAME;
+    if (!hostname && m.size === 0) continue;
+    for (const p of view.podCandidates(c.selector)) {
+      if (!countsFor(c, pod.namespace, p)) continue;
+      const ni = nodeOf(view, p);
+      if (!ni) continue;
+      if (hostname) {
+        // Score counts every matching pod on the node itself.
+        m.set(ni.name, (m.get(ni.name) ?? 0) + 1);
+        continue;
+      }
+      if (requireAll && !hasAllKeys(ni.labels, constraints)) continue;
+      const cur = m.get(ni.labels[c.topologyKey] ?? '');
+      // Only domains of feasible nodes are counted.
+      if (cur !== undefined && included(c, pod, ni, affinity)) m.set(ni.labels[c.topologyKey] ?? '', cur + 1);
+    }
+  }
+  return { pod, constraints, ignored, counts, weights };
 }
 
 /** Raw score: weighted matching pods in the node's domains (lower is better). */
 export function podTopologySpreadScore(s: SpreadScoreState, node: NodeInfo): number {
   if (s.ignored.has(node.name)) return 0;
   let score = 0;
-  s.constraints.forEach((c, i) => {
+  for (let i = 0; i < s.constraints.length; i++) {
+    const c = s.constraints[i];
     const v = node.labels[c.topologyKey];
-    if (v === undefined) return;
-    const cnt = c.topologyKey === HOSTNAME ? countMatching(node, c.selector, s.pod.namespace) : (s.pairCounts.get(pairKey(c.topologyKey, v)) ?? 0);
+    if (v === undefined) continue;
+    const cnt = s.counts[i].get(c.topologyKey === HOSTNAME ? node.name : v) ?? 0;
     score += cnt * s.weights[i] + (c.maxSkew - 1);
-  });
+  }
   return Math.round(score);
 }
 
