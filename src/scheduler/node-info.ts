@@ -179,6 +179,13 @@ export interface ClusterView {
    * ReplicaSet or StatefulSet selecting it); undefined when there is none.
    */
   defaultSpreadSelector(pod: PodInfo): LabelSelector | undefined;
+  /**
+   * The values of `topologyKey` over the nodes that carry every one of
+   * `requiredKeys` (topology spread domains when no node is left out by
+   * node affinity or taints). Remembered until a node's labels change or a
+   * node comes or goes.
+   */
+  topologyDomains(topologyKey: string, requiredKeys: readonly string[]): ReadonlySet<string>;
 }
 
 /** Which aspects of a node changed in an update (what could make pending pods schedulable). */
@@ -203,6 +210,10 @@ export class SchedulerCache implements ClusterView {
   private readonly podIndex = new PodLabelIndex();
   private readonly antiAffinityTerms = new AffinityTermIndex();
   private readonly scoringTerms = new AffinityTermIndex();
+  /** Bumped when a node's labels change or a node comes or goes (heartbeats do not). */
+  private labelsVersion = 0;
+  private domainsVersion = -1;
+  private readonly domains = new Map<string, ReadonlySet<string>>();
 
   constructor(
     private readonly nsLabels: (ns: string) => Labels | undefined = () => undefined,
@@ -252,6 +263,23 @@ export class SchedulerCache implements ClusterView {
     return this.spreadSelector(pod);
   }
 
+  topologyDomains(topologyKey: string, requiredKeys: readonly string[]): ReadonlySet<string> {
+    if (this.domainsVersion !== this.labelsVersion) {
+      this.domains.clear();
+      this.domainsVersion = this.labelsVersion;
+    }
+    const memo = `${requiredKeys.join('\u0000')}\u0000\u0000${topologyKey}`;
+    let set = this.domains.get(memo);
+    if (!set) {
+      const values = new Set<string>();
+      for (const ni of this.list) {
+        if (requiredKeys.every((k) => k in ni.labels)) values.add(ni.labels[topologyKey]);
+      }
+      this.domains.set(memo, (set = values));
+    }
+    return set;
+  }
+
   get numNodes(): number {
     return this.list.length;
   }
@@ -274,8 +302,13 @@ export class SchedulerCache implements ClusterView {
       this.listIndex.set(name, this.list.length);
       this.list.push(ni);
     }
-    if (!old) return { allocatable: true, labels: true, taints: true, unschedulable: true, ready: true };
-    return nodeChange(old, node);
+    if (!old) {
+      this.labelsVersion++;
+      return { allocatable: true, labels: true, taints: true, unschedulable: true, ready: true };
+    }
+    const change = nodeChange(old, node);
+    if (change.labels) this.labelsVersion++;
+    return change;
   }
 
   removeNode(name: string): void {
@@ -283,6 +316,7 @@ export class SchedulerCache implements ClusterView {
     if (!ni) return;
     if (ni.node) this.countImages(ni, -1);
     ni.node = undefined;
+    this.labelsVersion++;
     const i = this.listIndex.get(name);
     if (i !== undefined) {
       const last = this.list.pop()!;

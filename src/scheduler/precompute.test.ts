@@ -350,3 +350,26 @@ test('PodTopologySpread PreScore (own and system default constraints): the naive
   }
   assert.ok(own > 30 && defaulted > 30, `own ${own}, defaulted ${defaulted}`);
 });
+
+test('topology domains are remembered until a node’s labels change or a node comes or goes, not on status updates', () => {
+  const zone = (name: string, z?: string) => makeNode(name, { labels: z ? { [ZONE]: z } : {} });
+  const cache = new SchedulerCache();
+  cache.setNode(zone('a', 'z0'));
+  cache.setNode(zone('b'));
+  const domains = () => [...cache.topologyDomains(ZONE, [ZONE])].sort();
+  assert.deepEqual(domains(), ['z0']);
+  const first = cache.topologyDomains(ZONE, [ZONE]);
+  const heartbeat = zone('a', 'z0');
+  heartbeat.status.conditions[0].lastHeartbeatTime = '2024-01-01T00:00:10Z';
+  cache.setNode(heartbeat);
+  assert.equal(cache.topologyDomains(ZONE, [ZONE]), first, 'a status update keeps the memo');
+  cache.setNode(zone('b', 'z1'));
+  assert.deepEqual(domains(), ['z0', 'z1']);
+  cache.setNode(zone('c', 'z2'));
+  assert.deepEqual(domains(), ['z0', 'z1', 'z2']);
+  cache.removeNode('a');
+  assert.deepEqual(domains(), ['z1', 'z2']);
+  // Nodes must carry every required key; hostname domains are node names.
+  assert.deepEqual([...cache.topologyDomains(HOST, [HOST, REGION])], []);
+  assert.deepEqual([...cache.topologyDomains(HOST, [HOST, ZONE])].sort(), ['b', 'c']);
+});

@@ -112,14 +112,23 @@ export function podTopologySpreadPreFilter(pod: PodInfo, view: ClusterView): Spr
   if (constraints.length === 0) return undefined;
   const domains = constraints.map(() => new Map<string, number>());
   const affinity = pod.requiredNodeAffinity;
-  // Every eligible node's domain exists, with or without matching pods (the global minimum may be 0).
-  for (const ni of view.nodes()) {
-    if (!hasAllKeys(ni.labels, constraints)) continue;
-    for (let i = 0; i < constraints.length; i++) {
-      const c = constraints[i];
-      if (!included(c, pod, ni, affinity)) continue;
-      const v = ni.labels[c.topologyKey];
-      if (!domains[i].has(v)) domains[i].set(v, 0);
+  // Every eligible node's domain exists, with or without matching pods (the
+  // global minimum may be 0). When neither node affinity nor taints leave
+  // nodes out, the domains depend on node labels only and the cache keeps them.
+  const keys = constraints.map((c) => c.topologyKey);
+  const filtered = (c: SpreadConstraint) => c.honorTaints || (c.honorNodeAffinity && affinity !== undefined);
+  for (let i = 0; i < constraints.length; i++) {
+    if (!filtered(constraints[i])) for (const v of view.topologyDomains(constraints[i].topologyKey, keys)) domains[i].set(v, 0);
+  }
+  if (constraints.some(filtered)) {
+    for (const ni of view.nodes()) {
+      if (!hasAllKeys(ni.labels, constraints)) continue;
+      for (let i = 0; i < constraints.length; i++) {
+        const c = constraints[i];
+        if (!filtered(c) || !included(c, pod, ni, affinity)) continue;
+        const v = ni.labels[c.topologyKey];
+        if (!domains[i].has(v)) domains[i].set(v, 0);
+      }
     }
   }
   for (let i = 0; i < constraints.length; i++) {
