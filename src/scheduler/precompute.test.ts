@@ -288,7 +288,13 @@ test('InterPodAffinity PreFilter from the indexes: the naive scan’s counts and
     assert.deepEqual(sorted(s.existingAntiAffinityCounts), sorted(naive.existingAnti), `seed ${seed}: existing anti-affinity`);
     assert.deepEqual(sorted(s.affinityCounts), sorted(naive.aff), `seed ${seed}: affinity`);
     assert.deepEqual(sorted(s.antiAffinityCounts), sorted(naive.anti), `seed ${seed}: anti-affinity`);
-    const n = { ...s, existingAntiAffinityCounts: naive.existingAnti, affinityCounts: naive.aff, antiAffinityCounts: naive.anti };
+    const n = {
+      ...s,
+      existingAntiAffinityCounts: naive.existingAnti,
+      existingAntiAffinityKeys: new Set([...naive.existingAnti.keys()].map((k) => k.split('\u0000')[0])),
+      affinityCounts: naive.aff,
+      antiAffinityCounts: naive.anti,
+    };
     for (const ni of cache.nodes()) assert.deepEqual(interPodAffinityFilter(s, ni), interPodAffinityFilter(n, ni), `seed ${seed}: ${ni.name}`);
   }
   assert.ok(checked > 100, `only ${checked} clusters had something to check`);

@@ -25,6 +25,8 @@ export interface InterPodAffinityState {
   nsLabels: (ns: string) => Labels | undefined;
   /** Pairs where existing pods' required anti-affinity rejects the incoming pod. */
   existingAntiAffinityCounts: Map<string, number>;
+  /** The topology keys of those pairs (may hold keys whose count went back to 0): Filter looks only these up, not every node label. */
+  existingAntiAffinityKeys: Set<string>;
   /** Pairs holding pods that match all the incoming pod's required affinity terms. */
   affinityCounts: Map<string, number>;
   /** Pairs holding pods that the incoming pod's required anti-affinity terms match. */
@@ -46,7 +48,10 @@ function updateWithPod(s: InterPodAffinityState, existing: PodInfo, nodeLabels: 
   const pod = s.pod;
   for (const t of existing.requiredAntiAffinityTerms) {
     const v = nodeLabels[t.topologyKey];
-    if (v !== undefined && affinityTermMatches(t, pod.namespace, pod.labels, s.nsLabels)) bump(s.existingAntiAffinityCounts, pair(t.topologyKey, v), delta);
+    if (v !== undefined && affinityTermMatches(t, pod.namespace, pod.labels, s.nsLabels)) {
+      bump(s.existingAntiAffinityCounts, pair(t.topologyKey, v), delta);
+      s.existingAntiAffinityKeys.add(t.topologyKey);
+    }
   }
   if (pod.requiredAffinityTerms.length && matchesAll(pod.requiredAffinityTerms, existing.namespace, existing.labels, s.nsLabels)) {
     for (const t of pod.requiredAffinityTerms) {
@@ -81,6 +86,7 @@ export function interPodAffinityPreFilter(pod: PodInfo, view: ClusterView): Inte
     pod,
     nsLabels: (ns) => view.namespaceLabels(ns),
     existingAntiAffinityCounts: new Map(),
+    existingAntiAffinityKeys: new Set(),
     affinityCounts: new Map(),
     antiAffinityCounts: new Map(),
   };
@@ -88,7 +94,9 @@ export function interPodAffinityPreFilter(pod: PodInfo, view: ClusterView): Inte
     for (const { pod: existing, term } of view.requiredAntiAffinityTermCandidates(pod.labels)) {
       if (!affinityTermMatches(term, pod.namespace, pod.labels, s.nsLabels)) continue;
       const v = nodeOf(view, existing)?.labels[term.topologyKey];
-      if (v !== undefined) bump(s.existingAntiAffinityCounts, pair(term.topologyKey, v), 1);
+      if (v === undefined) continue;
+      bump(s.existingAntiAffinityCounts, pair(term.topologyKey, v), 1);
+      s.existingAntiAffinityKeys.add(term.topologyKey);
     }
   }
   const affinity = pod.requiredAffinityTerms;
@@ -117,6 +125,7 @@ export function cloneInterPodAffinityState(s: InterPodAffinityState): InterPodAf
   return {
     ...s,
     existingAntiAffinityCounts: new Map(s.existingAntiAffinityCounts),
+    existingAntiAffinityKeys: new Set(s.existingAntiAffinityKeys),
     affinityCounts: new Map(s.affinityCounts),
     antiAffinityCounts: new Map(s.antiAffinityCounts),
   };
@@ -154,8 +163,10 @@ export function interPodAffinityFilter(s: InterPodAffinityState | undefined, nod
     }
   }
   if (s.existingAntiAffinityCounts.size) {
-    for (const k in labels) {
-      if ((s.existingAntiAffinityCounts.get(pair(k, labels[k])) ?? 0) > 0) return unschedulable(INTER_POD_AFFINITY, ERR_REASON_EXISTING_ANTI_AFFINITY);
+    // Upstream looks every node label up as a pair; only the terms' topology keys can hit.
+    for (const k of s.existingAntiAffinityKeys) {
+      const v = labels[k];
+      if (v !== undefined && (s.existingAntiAffinityCounts.get(pair(k, v)) ?? 0) > 0) return unschedulable(INTER_POD_AFFINITY, ERR_REASON_EXISTING_ANTI_AFFINITY);
     }
   }
   return null;
