@@ -100,9 +100,11 @@ function nodeOf(view: ClusterView, p: PodInfo): NodeInfo | undefined {
 export interface SpreadFilterState {
   pod: PodInfo;
   constraints: SpreadConstraint[];
-  /** Per constraint: topology value -> matching pods. */
+  /** Per constraint: topology value -> matching pods, for the eligible domains holding any (absent: 0). */
   counts: Map<string, number>[];
-  /** Per constraint: cached minimum over counts (undefined: recompute). */
+  /** Per constraint: how many eligible domains there are (those without matching pods make the minimum 0). */
+  domainCounts: number[];
+  /** Per constraint: cached minimum over the domains (undefined: recompute). */
   mins: Array<number | undefined>;
 }
 
@@ -110,45 +112,42 @@ export interface SpreadFilterState {
 export function podTopologySpreadPreFilter(pod: PodInfo, view: ClusterView): SpreadFilterState | undefined {
   const constraints = spreadConstraints(pod, 'DoNotSchedule');
   if (constraints.length === 0) return undefined;
-  const domains = constraints.map(() => new Map<string, number>());
   const affinity = pod.requiredNodeAffinity;
-  // Every eligible node's domain exists, with or without matching pods (the
-  // global minimum may be 0). When neither node affinity nor taints leave
-  // nodes out, the domains depend on node labels only and the cache keeps them.
+  // The eligible domains: those of nodes with every constraint's key that
+  // node affinity and taints (as the policies say) leave in. Without such
+  // filtering they depend on node labels only and the cache keeps them;
+  // only their number is needed, the counts below hold the rest.
   const keys = constraints.map((c) => c.topologyKey);
   const filtered = (c: SpreadConstraint) => c.honorTaints || (c.honorNodeAffinity && affinity !== undefined);
-  for (let i = 0; i < constraints.length; i++) {
-    if (!filtered(constraints[i])) for (const v of view.topologyDomains(constraints[i].topologyKey, keys)) domains[i].set(v, 0);
-  }
+  const domainCounts = constraints.map((c) => (filtered(c) ? 0 : view.topologyDomains(c.topologyKey, keys).size));
   if (constraints.some(filtered)) {
+    const domains = constraints.map(() => new Set<string>());
     for (const ni of view.nodes()) {
       if (!hasAllKeys(ni.labels, constraints)) continue;
       for (let i = 0; i < constraints.length; i++) {
         const c = constraints[i];
-        if (!filtered(c) || !included(c, pod, ni, affinity)) continue;
-        const v = ni.labels[c.topologyKey];
-        if (!domains[i].has(v)) domains[i].set(v, 0);
+        if (filtered(c) && included(c, pod, ni, affinity)) domains[i].add(ni.labels[c.topologyKey]);
       }
     }
+    for (let i = 0; i < constraints.length; i++) if (filtered(constraints[i])) domainCounts[i] = domains[i].size;
   }
+  const counts = constraints.map(() => new Map<string, number>());
   for (let i = 0; i < constraints.length; i++) {
     const c = constraints[i];
-    const m = domains[i];
+    const m = counts[i];
     for (const p of view.podCandidates(c.selector)) {
       if (!countsFor(c, pod.namespace, p)) continue;
       const ni = nodeOf(view, p);
-      if (!ni || !hasAllKeys(ni.labels, constraints)) continue;
+      if (!ni || !hasAllKeys(ni.labels, constraints) || !included(c, pod, ni, affinity)) continue;
       const v = ni.labels[c.topologyKey];
-      const cur = m.get(v);
-      // A domain missing here has no eligible node: the pod's node is not included.
-      if (cur !== undefined && included(c, pod, ni, affinity)) m.set(v, cur + 1);
+      m.set(v, (m.get(v) ?? 0) + 1);
     }
   }
-  return { pod, constraints, counts: domains, mins: constraints.map(() => undefined) };
+  return { pod, constraints, counts, domainCounts, mins: constraints.map(() => undefined) };
 }
 
 export function cloneSpreadFilterState(s: SpreadFilterState): SpreadFilterState {
-  return { ...s, counts: s.counts.map((m) => new Map(m)), mins: [...s.mins] };
+  return { ...s, counts: s.counts.map((m) => new Map(m)), domainCounts: [...s.domainCounts], mins: [...s.mins] };
 }
 
 function updateWithPod(s: SpreadFilterState, existing: PodInfo, node: NodeInfo, delta: number): void {
@@ -173,12 +172,13 @@ export function podTopologySpreadRemovePod(s: SpreadFilterState, existing: PodIn
 }
 
 function globalMin(s: SpreadFilterState, i: number): number {
-  const counts = s.counts[i];
-  if (counts.size < s.constraints[i].minDomains) return 0;
+  const domains = s.domainCounts[i];
+  if (domains < s.constraints[i].minDomains) return 0;
   let m = s.mins[i];
   if (m === undefined) {
-    m = Infinity;
-    for (const n of counts.values()) if (n < m) m = n;
+    // A domain without matching pods has none in the map.
+    m = domains > s.counts[i].size ? 0 : Infinity;
+    if (m !== 0) for (const n of s.counts[i].values()) if (n < m) m = n;
     s.mins[i] = m;
   }
   return m;
