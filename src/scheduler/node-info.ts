@@ -2,7 +2,9 @@
 // that keeps one NodeInfo per node current from the informers plus the pods
 // the scheduler has assumed onto nodes while their bindings are in flight.
 // Filters and scores read only this precomputed state, so checking a node is
-// a handful of map lookups and additions.
+// a handful of map lookups and additions. Upstream's per-node lists of pods
+// with (anti-)affinity are replaced by the cache's cluster-wide indexes
+// (pod-index.ts), which hand a cycle only the pods and terms that can match.
 
 import type { LabelSelector } from '../api/labels.js';
 import { PodInfo, podKey } from './pod-info.js';
@@ -55,10 +57,6 @@ export class NodeInfo {
   /** Sum with cpu/memory defaults for pods that request none (scoring). */
   nonZeroRequested: Resource = emptyResource();
   readonly pods = new Map<string, PodInfo>();
-  /** Pods with any pod (anti-)affinity term. */
-  readonly podsWithAffinity = new Set<PodInfo>();
-  /** Pods with required anti-affinity terms (checked against every incoming pod). */
-  readonly podsWithRequiredAntiAffinity = new Set<PodInfo>();
   /** `protocol/port/ip` -> number of pods using it. */
   readonly usedPorts = new Map<string, number>();
   /** normalized image name -> size in bytes. */
@@ -88,8 +86,6 @@ export class NodeInfo {
     this.pods.set(pi.key, pi);
     addResource(this.requested, pi.requests);
     addResource(this.nonZeroRequested, pi.nonZero);
-    if (pi.hasAffinity) this.podsWithAffinity.add(pi);
-    if (pi.requiredAntiAffinityTerms.length) this.podsWithRequiredAntiAffinity.add(pi);
     for (const hp of pi.hostPorts) {
       const k = portKey(hp.protocol, hp.port, hp.ip);
       this.usedPorts.set(k, (this.usedPorts.get(k) ?? 0) + 1);
@@ -103,8 +99,6 @@ export class NodeInfo {
     this.pods.delete(key);
     addResource(this.requested, pi.requests, -1);
     addResource(this.nonZeroRequested, pi.nonZero, -1);
-    this.podsWithAffinity.delete(pi);
-    this.podsWithRequiredAntiAffinity.delete(pi);
     for (const hp of pi.hostPorts) {
       const k = portKey(hp.protocol, hp.port, hp.ip);
       const n = (this.usedPorts.get(k) ?? 0) - 1;
@@ -137,8 +131,6 @@ export class NodeInfo {
     c.requested = cloneResource(this.requested);
     c.nonZeroRequested = cloneResource(this.nonZeroRequested);
     for (const [k, v] of this.pods) c.pods.set(k, v);
-    for (const p of this.podsWithAffinity) c.podsWithAffinity.add(p);
-    for (const p of this.podsWithRequiredAntiAffinity) c.podsWithRequiredAntiAffinity.add(p);
     for (const [k, v] of this.usedPorts) c.usedPorts.set(k, v);
     c.images = this.images;
     c.generation = this.generation;
