@@ -18,6 +18,11 @@ export const ERR_REASON_AFFINITY = "node(s) didn't match pod affinity rules";
 export const ERR_REASON_ANTI_AFFINITY = "node(s) didn't match pod anti-affinity rules";
 export const ERR_REASON_EXISTING_ANTI_AFFINITY = "node(s) didn't satisfy existing pods anti-affinity rules";
 
+// Rejections are the same for every node: one frozen Status each, not one per node filtered.
+const AFFINITY_NOT_MATCHED = Object.freeze(unresolvable(INTER_POD_AFFINITY, ERR_REASON_AFFINITY));
+const ANTI_AFFINITY_NOT_MATCHED = Object.freeze(unschedulable(INTER_POD_AFFINITY, ERR_REASON_ANTI_AFFINITY));
+const EXISTING_ANTI_AFFINITY_NOT_MATCHED = Object.freeze(unschedulable(INTER_POD_AFFINITY, ERR_REASON_EXISTING_ANTI_AFFINITY));
+
 const pair = (key: string, value: string) => `${key}\u0000${value}`;
 
 export interface InterPodAffinityState {
@@ -148,25 +153,25 @@ export function interPodAffinityFilter(s: InterPodAffinityState | undefined, nod
     let podsExist = true;
     for (const t of pod.requiredAffinityTerms) {
       const v = labels[t.topologyKey];
-      if (v === undefined) return unresolvable(INTER_POD_AFFINITY, ERR_REASON_AFFINITY);
+      if (v === undefined) return AFFINITY_NOT_MATCHED;
       if ((s.affinityCounts.get(pair(t.topologyKey, v)) ?? 0) <= 0) podsExist = false;
     }
     // The first pod of a group that selects itself may go anywhere.
     if (!podsExist && !(s.affinityCounts.size === 0 && matchesAll(pod.requiredAffinityTerms, pod.namespace, pod.labels, s.nsLabels))) {
-      return unresolvable(INTER_POD_AFFINITY, ERR_REASON_AFFINITY);
+      return AFFINITY_NOT_MATCHED;
     }
   }
   if (s.antiAffinityCounts.size) {
     for (const t of pod.requiredAntiAffinityTerms) {
       const v = labels[t.topologyKey];
-      if (v !== undefined && (s.antiAffinityCounts.get(pair(t.topologyKey, v)) ?? 0) > 0) return unschedulable(INTER_POD_AFFINITY, ERR_REASON_ANTI_AFFINITY);
+      if (v !== undefined && (s.antiAffinityCounts.get(pair(t.topologyKey, v)) ?? 0) > 0) return ANTI_AFFINITY_NOT_MATCHED;
     }
   }
   if (s.existingAntiAffinityCounts.size) {
     // Upstream looks every node label up as a pair; only the terms' topology keys can hit.
     for (const k of s.existingAntiAffinityKeys) {
       const v = labels[k];
-      if (v !== undefined && (s.existingAntiAffinityCounts.get(pair(k, v)) ?? 0) > 0) return unschedulable(INTER_POD_AFFINITY, ERR_REASON_EXISTING_ANTI_AFFINITY);
+      if (v !== undefined && (s.existingAntiAffinityCounts.get(pair(k, v)) ?? 0) > 0) return EXISTING_ANTI_AFFINITY_NOT_MATCHED;
     }
   }
   return null;

@@ -26,6 +26,10 @@ export const POD_TOPOLOGY_SPREAD = 'PodTopologySpread';
 export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
 export const ERR_REASON_NODE_LABEL_NOT_MATCH = `${ERR_REASON_CONSTRAINTS_NOT_MATCH} (missing required label)`;
 
+// Rejections are the same for every node: one frozen Status each, not one per node filtered.
+const LABEL_MISSING = Object.freeze(unresolvable(POD_TOPOLOGY_SPREAD, ERR_REASON_NODE_LABEL_NOT_MATCH));
+const SKEW_EXCEEDED = Object.freeze(unschedulable(POD_TOPOLOGY_SPREAD, ERR_REASON_CONSTRAINTS_NOT_MATCH));
+
 const HOSTNAME = 'kubernetes.io/hostname';
 const ZONE = 'topology.kubernetes.io/zone';
 
@@ -189,10 +193,10 @@ export function podTopologySpreadFilter(s: SpreadFilterState | undefined, node: 
   for (let i = 0; i < s.constraints.length; i++) {
     const c = s.constraints[i];
     const v = node.labels[c.topologyKey];
-    if (v === undefined) return unresolvable(POD_TOPOLOGY_SPREAD, ERR_REASON_NODE_LABEL_NOT_MATCH);
+    if (v === undefined) return LABEL_MISSING;
     const self = c.selector.matches(s.pod.labels) ? 1 : 0;
     const skew = (s.counts[i].get(v) ?? 0) + self - globalMin(s, i);
-    if (skew > c.maxSkew) return unschedulable(POD_TOPOLOGY_SPREAD, ERR_REASON_CONSTRAINTS_NOT_MATCH);
+    if (skew > c.maxSkew) return SKEW_EXCEEDED;
   }
   return null;
 }
