@@ -25,7 +25,7 @@
 //       [--scenarios plain,anti,spread] [--nodes N --pods M] [--rate R]
 //       [--paced-fraction 0.5] [--paced-seconds 10] [--paced-pods P] [--no-paced]
 //       [--concurrency 64]
-//       [--percentage 0] [--group 10] [--apps 100]
+//       [--percentage 0] [--group 10] [--apps 100] [--timeout-seconds 600]
 //
 // Default: the 1,000 nodes x 10,000 pods set; --all adds 5,000 x 30,000.
 // --rate R paces the paced run at R pods/s instead of a fraction of the
@@ -33,6 +33,8 @@
 // 10, so the default run stays within ~3 minutes on 2 cores; 0: all the
 // pods), or --paced-pods pods; on a fresh cluster, so its latency is that of
 // the first pods of the scenario (the unpaced run fills the cluster).
+// A run that has not bound every pod after --timeout-seconds is stopped and
+// its row says so, with the rate of the pods bound so far; later rows still run.
 
 import { ApiServer } from '../src/apiserver/api-server.js';
 import { MemoryStore } from '../src/storage/memory.js';
@@ -52,6 +54,7 @@ const PACED_PODS = num('paced-pods', 0);
 const PACED_SECONDS = num('paced-seconds', 10);
 const GROUP = num('group', 10);
 const APPS = num('apps', 100);
+const TIMEOUT_MS = num('timeout-seconds', 600) * 1000;
 const ZONES = 3;
 const BASELINE = 300;
 
@@ -128,6 +131,8 @@ interface Result {
   minPerNode: number;
   maxPerNode: number;
   violations: number;
+  /** Pods still unbound when the run was stopped (0: all bound). */
+  unbound: number;
 }
 
 /** One run on a fresh API server and scheduler: NODES nodes, PODS pods of the scenario, created at `rate` pods/s (0: unpaced). */
@@ -188,12 +193,15 @@ async function runOnce(scenario: Scenario, nodes: number, pods: number, rate: nu
     await admin.create('/api/v1/namespaces/default/pods', podFor(scenario, i));
   });
   const createdMs = performance.now() - firstCreate;
-  const timeout = setTimeout(() => {
-    console.error(`timed out: ${bound}/${pods} bound; queue ${JSON.stringify(scheduler.queue.counts())}`);
-    process.exit(1);
-  }, 600_000);
-  await allBound;
-  clearTimeout(timeout);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([
+    allBound.then(() => false),
+    new Promise<boolean>((r) => (timer = setTimeout(() => r(true), TIMEOUT_MS))),
+  ]);
+  clearTimeout(timer);
+  if (timedOut) console.error(`timed out: ${bound}/${pods} bound after ${TIMEOUT_MS / 1000} s; queue ${JSON.stringify(scheduler.queue.counts())}`);
+  const boundAtStop = bound;
+  const lastBoundAtStop = lastBound;
   await scheduler.stop();
   await api.stop();
 
@@ -218,19 +226,20 @@ async function runOnce(scenario: Scenario, nodes: number, pods: number, rate: nu
   }
 
   latencies.sort((a, b) => a - b);
-  const totalMs = lastBound - firstCreate;
+  const totalMs = lastBoundAtStop - firstCreate;
   const counts = [...perNode.values()];
   return {
     nodesUsed: perNode.size,
-    bound,
+    bound: boundAtStop,
     createdMs,
     totalMs,
-    rate: (pods / totalMs) * 1000,
+    rate: (boundAtStop / totalMs) * 1000,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     minPerNode: nodes > perNode.size ? 0 : Math.min(...counts),
     maxPerNode: Math.max(...counts),
     violations,
+    unbound: pods - boundAtStop,
   };
 }
 
@@ -259,8 +268,9 @@ async function main(): Promise<void> {
             `latency creation->binding p50 ${fmt(p.p50)} ms, p99 ${fmt(p.p99)} ms; constraint violations ${p.violations}`,
         );
       }
+      const stopped = (r: Result) => (r.unbound ? ` (timed out, ${r.bound} bound)` : '');
       rows.push(
-        `| ${nodes} | ${pods} | ${scenario} | ${fmt(u.rate)} | ${(u.rate / BASELINE).toFixed(2)}x | ` +
+        `| ${nodes} | ${pods} | ${scenario} | ${fmt(u.rate)}${stopped(u)} | ${(u.rate / BASELINE).toFixed(2)}x | ` +
           (p ? `${pacedRate} | ${fmt(p.p50)} | ${fmt(p.p99)} |` : `- | - | - |`),
       );
     }

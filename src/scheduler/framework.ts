@@ -267,8 +267,9 @@ export class Algorithm {
 
     const want = numFeasibleNodesToFind(all, this.opts.percentageOfNodesToScore);
     const feasible: NodeInfo[] = [];
-    const statuses = new Map<string, Status>();
-    const plugins = new Set<string>();
+    // Why nodes were rejected matters only when none fits: kept in arrays, a map made then.
+    const rejected: NodeInfo[] = [];
+    const rejections: Status[] = [];
     let processed = 0;
     const start = all ? this.nextStartNodeIndex % all : 0;
     for (let i = 0; i < all && feasible.length < want; i++) {
@@ -276,13 +277,21 @@ export class Algorithm {
       processed++;
       const st = this.filterNode(state, ni, priority);
       if (st) {
-        statuses.set(ni.name, st);
-        plugins.add(st.plugin);
+        rejected.push(ni);
+        rejections.push(st);
       } else feasible.push(ni);
     }
     if (all) this.nextStartNodeIndex = (start + processed) % all;
 
-    if (feasible.length === 0) return { kind: 'unschedulable', numAllNodes: all, diagnosis: { statuses, unschedulablePlugins: plugins }, state };
+    if (feasible.length === 0) {
+      const statuses = new Map<string, Status>();
+      const plugins = new Set<string>();
+      for (let i = 0; i < rejected.length; i++) {
+        statuses.set(rejected[i].name, rejections[i]);
+        plugins.add(rejections[i].plugin);
+      }
+      return { kind: 'unschedulable', numAllNodes: all, diagnosis: { statuses, unschedulablePlugins: plugins }, state };
+    }
     if (feasible.length === 1) return { kind: 'scheduled', nodeName: feasible[0].name, evaluatedNodes: processed, feasibleNodes: 1 };
 
     const scores = scoreNodes(pod, feasible, this.view);

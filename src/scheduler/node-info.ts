@@ -2,9 +2,13 @@
 // that keeps one NodeInfo per node current from the informers plus the pods
 // the scheduler has assumed onto nodes while their bindings are in flight.
 // Filters and scores read only this precomputed state, so checking a node is
-// a handful of map lookups and additions.
+// a handful of map lookups and additions. Upstream's per-node lists of pods
+// with (anti-)affinity are replaced by the cache's cluster-wide indexes
+// (pod-index.ts), which hand a cycle only the pods and terms that can match.
 
+import type { LabelSelector } from '../api/labels.js';
 import { PodInfo, podKey } from './pod-info.js';
+import { AffinityTermIndex, HARD_POD_AFFINITY_WEIGHT, PodLabelIndex, type TermEntry } from './pod-index.js';
 import { addResource, cloneResource, emptyResource, resourceFromList, type Resource } from './resources.js';
 import type { Labels, Taint } from './selectors.js';
 
@@ -53,10 +57,6 @@ export class NodeInfo {
   /** Sum with cpu/memory defaults for pods that request none (scoring). */
   nonZeroRequested: Resource = emptyResource();
   readonly pods = new Map<string, PodInfo>();
-  /** Pods with any pod (anti-)affinity term. */
-  readonly podsWithAffinity = new Set<PodInfo>();
-  /** Pods with required anti-affinity terms (checked against every incoming pod). */
-  readonly podsWithRequiredAntiAffinity = new Set<PodInfo>();
   /** `protocol/port/ip` -> number of pods using it. */
   readonly usedPorts = new Map<string, number>();
   /** normalized image name -> size in bytes. */
@@ -86,8 +86,6 @@ export class NodeInfo {
     this.pods.set(pi.key, pi);
     addResource(this.requested, pi.requests);
     addResource(this.nonZeroRequested, pi.nonZero);
-    if (pi.hasAffinity) this.podsWithAffinity.add(pi);
-    if (pi.requiredAntiAffinityTerms.length) this.podsWithRequiredAntiAffinity.add(pi);
     for (const hp of pi.hostPorts) {
       const k = portKey(hp.protocol, hp.port, hp.ip);
       this.usedPorts.set(k, (this.usedPorts.get(k) ?? 0) + 1);
@@ -101,8 +99,6 @@ export class NodeInfo {
     this.pods.delete(key);
     addResource(this.requested, pi.requests, -1);
     addResource(this.nonZeroRequested, pi.nonZero, -1);
-    this.podsWithAffinity.delete(pi);
-    this.podsWithRequiredAntiAffinity.delete(pi);
     for (const hp of pi.hostPorts) {
       const k = portKey(hp.protocol, hp.port, hp.ip);
       const n = (this.usedPorts.get(k) ?? 0) - 1;
@@ -135,8 +131,6 @@ export class NodeInfo {
     c.requested = cloneResource(this.requested);
     c.nonZeroRequested = cloneResource(this.nonZeroRequested);
     for (const [k, v] of this.pods) c.pods.set(k, v);
-    for (const p of this.podsWithAffinity) c.podsWithAffinity.add(p);
-    for (const p of this.podsWithRequiredAntiAffinity) c.podsWithRequiredAntiAffinity.add(p);
     for (const [k, v] of this.usedPorts) c.usedPorts.set(k, v);
     c.images = this.images;
     c.generation = this.generation;
@@ -161,6 +155,29 @@ export interface ClusterView {
   podsWithAffinityCount(): number;
   /** How many assigned pods have required anti-affinity terms. */
   podsWithRequiredAntiAffinityCount(): number;
+  /** A superset of the assigned pods that all the selectors match (check each). */
+  podCandidates(...selectors: LabelSelector[]): Iterable<PodInfo>;
+  /** A superset of the assigned pods' required anti-affinity terms that could select a pod with these labels. */
+  requiredAntiAffinityTermCandidates(labels: Labels): Iterable<TermEntry>;
+  /**
+   * Likewise for the terms that score an incoming pod: required affinity
+   * (at the hard pod affinity weight), preferred affinity (+weight) and
+   * preferred anti-affinity (-weight).
+   */
+  scoringTermCandidates(labels: Labels): Iterable<TermEntry>;
+  /**
+   * The selector of the system default spread constraints for a pod without
+   * its own constraints (from the Services, ReplicationController,
+   * ReplicaSet or StatefulSet selecting it); undefined when there is none.
+   */
+  defaultSpreadSelector(pod: PodInfo): LabelSelector | undefined;
+  /**
+   * The values of `topologyKey` over the nodes that carry every one of
+   * `requiredKeys` (topology spread domains when no node is left out by
+   * node affinity or taints). Remembered until a node's labels change or a
+   * node comes or goes.
+   */
+  topologyDomains(topologyKey: string, requiredKeys: readonly string[]): ReadonlySet<string>;
 }
 
 /** Which aspects of a node changed in an update (what could make pending pods schedulable). */
@@ -182,8 +199,18 @@ export class SchedulerCache implements ClusterView {
   private readonly imageNodes = new Map<string, number>();
   private withAffinity = 0;
   private withRequiredAntiAffinity = 0;
+  private readonly podIndex = new PodLabelIndex();
+  private readonly antiAffinityTerms = new AffinityTermIndex();
+  private readonly scoringTerms = new AffinityTermIndex();
+  /** Bumped when a node's labels change or a node comes or goes (heartbeats do not). */
+  private labelsVersion = 0;
+  private domainsVersion = -1;
+  private readonly domains = new Map<string, ReadonlySet<string>>();
 
-  constructor(private readonly nsLabels: (ns: string) => Labels | undefined = () => undefined) {}
+  constructor(
+    private readonly nsLabels: (ns: string) => Labels | undefined = () => undefined,
+    private readonly spreadSelector: (pod: PodInfo) => LabelSelector | undefined = () => undefined,
+  ) {}
 
   // ---- ClusterView ----
 
@@ -212,6 +239,39 @@ export class SchedulerCache implements ClusterView {
     return this.withRequiredAntiAffinity;
   }
 
+  podCandidates(...selectors: LabelSelector[]): Iterable<PodInfo> {
+    return this.podIndex.candidates(...selectors);
+  }
+
+  requiredAntiAffinityTermCandidates(labels: Labels): Iterable<TermEntry> {
+    return this.antiAffinityTerms.candidates(labels);
+  }
+
+  scoringTermCandidates(labels: Labels): Iterable<TermEntry> {
+    return this.scoringTerms.candidates(labels);
+  }
+
+  defaultSpreadSelector(pod: PodInfo): LabelSelector | undefined {
+    return this.spreadSelector(pod);
+  }
+
+  topologyDomains(topologyKey: string, requiredKeys: readonly string[]): ReadonlySet<string> {
+    if (this.domainsVersion !== this.labelsVersion) {
+      this.domains.clear();
+      this.domainsVersion = this.labelsVersion;
+    }
+    const memo = `${requiredKeys.join('\u0000')}\u0000\u0000${topologyKey}`;
+    let set = this.domains.get(memo);
+    if (!set) {
+      const values = new Set<string>();
+      for (const ni of this.list) {
+        if (requiredKeys.every((k) => k in ni.labels)) values.add(ni.labels[topologyKey]);
+      }
+      this.domains.set(memo, (set = values));
+    }
+    return set;
+  }
+
   get numNodes(): number {
     return this.list.length;
   }
@@ -234,8 +294,13 @@ export class SchedulerCache implements ClusterView {
       this.listIndex.set(name, this.list.length);
       this.list.push(ni);
     }
-    if (!old) return { allocatable: true, labels: true, taints: true, unschedulable: true, ready: true };
-    return nodeChange(old, node);
+    if (!old) {
+      this.labelsVersion++;
+      return { allocatable: true, labels: true, taints: true, unschedulable: true, ready: true };
+    }
+    const change = nodeChange(old, node);
+    if (change.labels) this.labelsVersion++;
+    return change;
   }
 
   removeNode(name: string): void {
@@ -243,6 +308,7 @@ export class SchedulerCache implements ClusterView {
     if (!ni) return;
     if (ni.node) this.countImages(ni, -1);
     ni.node = undefined;
+    this.labelsVersion++;
     const i = this.listIndex.get(name);
     if (i !== undefined) {
       const last = this.list.pop()!;
@@ -291,9 +357,22 @@ export class SchedulerCache implements ClusterView {
     if (!ni.node && ni.pods.size === 0) this.infos.delete(nodeName);
   }
 
+  /** Keeps the counts and cluster-wide indexes in step with the NodeInfos (delta 1: added, -1: removed). */
   private countAffinity(pi: PodInfo, delta: number): void {
+    if (delta > 0) this.podIndex.add(pi);
+    else this.podIndex.remove(pi);
     if (pi.hasAffinity) this.withAffinity += delta;
     if (pi.requiredAntiAffinityTerms.length) this.withRequiredAntiAffinity += delta;
+    if (!pi.hasAffinity) return;
+    if (delta < 0) {
+      this.antiAffinityTerms.removePod(pi);
+      this.scoringTerms.removePod(pi);
+      return;
+    }
+    for (const t of pi.requiredAntiAffinityTerms) this.antiAffinityTerms.add(pi, t, 0);
+    for (const t of pi.requiredAffinityTerms) this.scoringTerms.add(pi, t, HARD_POD_AFFINITY_WEIGHT);
+    for (const t of pi.preferredAffinityTerms) if (t.weight) this.scoringTerms.add(pi, t, t.weight);
+    for (const t of pi.preferredAntiAffinityTerms) if (t.weight) this.scoringTerms.add(pi, t, -t.weight);
   }
 
   /** Counts a pod against its chosen node before the binding is visible in the informer. */

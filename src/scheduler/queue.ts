@@ -229,6 +229,8 @@ export class Nominator {
   }
 
   forNode(nodeName: string): NominatedPod[] | undefined {
+    // Asked for every node filtered; nominations are rare.
+    if (this.byNode.size === 0) return undefined;
     const m = this.byNode.get(nodeName);
     return m ? [...m.values()] : undefined;
   }

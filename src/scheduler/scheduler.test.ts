@@ -96,6 +96,38 @@ test('binds pending pods, spreads them across nodes, and records Scheduled event
   assert.ok(ev.involvedObject.resourceVersion);
 });
 
+test('system default spreading: pods of a ReplicaSet or a Service avoid the node holding their siblings; other pods do not', async () => {
+  const { admin, scheduler } = await env();
+  await admin.create('/api/v1/nodes', node('a'));
+  await admin.create('/api/v1/nodes', node('b'));
+  const rs = await admin.create('/apis/apps/v1/namespaces/default/replicasets', {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name: 'web' },
+    spec: { replicas: 0, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+  });
+  const ownedBy = (p: any) => ({ ...p, metadata: { ...p.metadata, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: rs.metadata.uid, controller: true }] } });
+  const placed = (p: any, nodeName: string) => ({ ...p, spec: { ...p.spec, nodeName } });
+  // a: two small web pods; b: one big pod of something else, so resource scores favour a.
+  await admin.create('/api/v1/namespaces/default/pods', placed(ownedBy(pod('web-1', { labels: { app: 'web' } })), 'a'));
+  await admin.create('/api/v1/namespaces/default/pods', placed(ownedBy(pod('web-2', { labels: { app: 'web' } })), 'a'));
+  await admin.create('/api/v1/namespaces/default/pods', placed(pod('big', { cpu: '1', labels: { app: 'db' } }), 'b'));
+  await eventually(async () => scheduler.cache.nodeOfPod((await getPod(admin, 'big')).metadata.uid) === 'b', 'the cache to hold the placed pods');
+
+  await admin.create('/api/v1/namespaces/default/pods', pod('loose', { labels: { app: 'web' } }));
+  assert.equal(await boundTo(admin, 'loose'), 'a', 'nothing selects it: no default spreading, the emptier node wins');
+  await admin.delete('/api/v1/namespaces/default/pods/loose', { gracePeriodSeconds: 0 });
+  await eventually(async () => scheduler.cache.numNodes === 2 && scheduler.cache.nodeInfo('a')!.pods.size === 2, 'loose to leave the cache');
+
+  await admin.create('/api/v1/namespaces/default/pods', ownedBy(pod('web-3', { labels: { app: 'web' } })));
+  assert.equal(await boundTo(admin, 'web-3'), 'b', 'its ReplicaSet selects two pods on a');
+  await admin.create('/api/v1/namespaces/default/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api' }, spec: { selector: { app: 'api' }, ports: [{ port: 80 }] } });
+  for (const n of ['api-1', 'api-2']) await admin.create('/api/v1/namespaces/default/pods', placed(pod(n, { labels: { app: 'api' } }), 'a'));
+  await eventually(async () => scheduler.cache.nodeInfo('a')!.pods.size === 4, 'the api pods in the cache');
+  await admin.create('/api/v1/namespaces/default/pods', pod('api-3', { labels: { app: 'api' } }));
+  assert.equal(await boundTo(admin, 'api-3'), 'b', 'its Service selects two pods on a');
+});
+
 test('taints are respected; tolerations and node selectors steer pods', async () => {
   const { admin } = await env();
   await admin.create('/api/v1/nodes', node('cp', { labels: { role: 'cp' }, taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] }));

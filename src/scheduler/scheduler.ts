@@ -1,7 +1,8 @@
 // The kts scheduler: watches nodes, pods, PriorityClasses,
-// PodDisruptionBudgets and namespaces through informers, keeps a cache of
-// per-node state, and assigns pending pods (its schedulerName, no nodeName,
-// not terminating) to nodes one at a time:
+// PodDisruptionBudgets and namespaces (plus Services, ReplicationControllers,
+// ReplicaSets and StatefulSets for default spreading) through informers,
+// keeps a cache of per-node state, and assigns pending pods (its
+// schedulerName, no nodeName, not terminating) to nodes one at a time:
 //
 //   pop the next pod from the scheduling queue;
 //   filter and score nodes (framework.ts) against the cache;
@@ -27,6 +28,7 @@ import {
   type HandlerRegistration,
   type Informer,
 } from '../client/index.js';
+import { defaultSpreadSelector } from './default-spread.js';
 import { EventRecorder } from './events.js';
 import { Algorithm, ERR_NO_NODES_AVAILABLE, fitErrorMessage } from './framework.js';
 import { SchedulerCache } from './node-info.js';
@@ -96,6 +98,11 @@ export class Scheduler {
   private priorityClasses!: Informer;
   private pdbs!: Informer;
   private namespaces!: Informer;
+  /** What selects pods for the default topology spreading. */
+  private services!: Informer;
+  private replicationControllers!: Informer;
+  private replicaSets!: Informer;
+  private statefulSets!: Informer;
   private registrations: HandlerRegistration[] = [];
   private globalDefaultClass: any;
   private readonly classes: PriorityClassLookup;
@@ -120,7 +127,18 @@ export class Scheduler {
       byName: (name) => this.priorityClasses?.getByName('', name),
       globalDefault: () => this.globalDefaultClass,
     };
-    this.cache = new SchedulerCache((ns) => this.namespaces?.getByName('', ns)?.metadata?.labels);
+    this.cache = new SchedulerCache(
+      (ns) => this.namespaces?.getByName('', ns)?.metadata?.labels,
+      (pi) =>
+        this.services
+          ? defaultSpreadSelector(pi.pod, {
+              services: (ns) => this.services.byIndex('namespace', ns),
+              replicationController: (ns, name) => this.replicationControllers.getByName(ns, name),
+              replicaSet: (ns, name) => this.replicaSets.getByName(ns, name),
+              statefulSet: (ns, name) => this.statefulSets.getByName(ns, name),
+            })
+          : undefined,
+    );
     this.queue = new SchedulingQueue({
       priorityOf: (pod) => this.priorityOf(pod),
       initialBackoffMs: opts.initialBackoffMs,
@@ -163,6 +181,10 @@ export class Scheduler {
     this.priorityClasses = f.informerFor('/apis/scheduling.k8s.io/v1/priorityclasses');
     this.pdbs = f.informerFor('/apis/policy/v1/poddisruptionbudgets');
     this.namespaces = f.informerFor('/api/v1/namespaces');
+    this.services = f.informerFor('/api/v1/services');
+    this.replicationControllers = f.informerFor('/api/v1/replicationcontrollers');
+    this.replicaSets = f.informerFor('/apis/apps/v1/replicasets');
+    this.statefulSets = f.informerFor('/apis/apps/v1/statefulsets');
 
     const pcChanged = () => {
       this.globalDefaultClass = findGlobalDefault(this.priorityClasses.list());
@@ -193,7 +215,10 @@ export class Scheduler {
       }),
     );
     f.start();
-    const ok = await waitForCacheSync([this.nodes, this.pods, this.priorityClasses, this.pdbs, this.namespaces], this.abort.signal);
+    const ok = await waitForCacheSync(
+      [this.nodes, this.pods, this.priorityClasses, this.pdbs, this.namespaces, this.services, this.replicationControllers, this.replicaSets, this.statefulSets],
+      this.abort.signal,
+    );
     if (!ok || this.stopping) return;
     pcChanged();
     this.loop = this.run();

@@ -291,6 +291,22 @@ test('topology spread over zones with maxSkew 1 and DoNotSchedule', async () => 
   });
 });
 
+test('system default spreading: a pod its Service selects avoids the node holding its siblings, an unselected pod does not', async () => {
+  await withKts(2, async (s) => {
+    // sim-node-0 holds two web pods, sim-node-1 one big pod: resources alone favour sim-node-0.
+    await apply(s, pod('big', { nodeName: 'sim-node-1' }, { app: 'db' }, '2'));
+    for (const n of ['web-1', 'web-2']) await apply(s, pod(n, { nodeName: 'sim-node-0' }, { app: 'web' }));
+    await waitPlacements(s, 'scenario=yes', 3, 3);
+    assert.equal((await s.k(['create', 'service', 'clusterip', 'web', '--tcp=80:80'])).trim(), 'service/web created');
+    assert.equal((await s.k(['get', 'service', 'web', '-o', 'jsonpath={.spec.selector}'])).trim(), '{"app":"web"}');
+
+    await apply(s, pod('other', {}, { app: 'other' }));
+    assert.equal(await waitRunningOn(s, 'other'), 'sim-node-0', 'no Service selects it: no default spreading');
+    await apply(s, pod('web-3', {}, { app: 'web' }));
+    assert.equal(await waitRunningOn(s, 'web-3'), 'sim-node-1', 'the web Service selects two pods on sim-node-0');
+  });
+});
+
 test('priority and preemption: a high-priority pod evicts low-priority pods from a full node', async () => {
   await withKts(2, async (s) => {
     await s.k(['label', 'node', 'sim-node-0', 'pool=hot']);

@@ -13,13 +13,24 @@ import { MAX_NODE_SCORE, type Status, type StatusCode } from './status.js';
 export const NODE_RESOURCES_FIT = 'NodeResourcesFit';
 
 export function nodeResourcesFitFilter(pod: PodInfo, node: NodeInfo): Status | null {
-  const reasons: string[] = [];
-  let code: StatusCode = 'Unschedulable';
-  if (node.pods.size + 1 > node.allocatable.allowedPodNumber) reasons.push('Too many pods');
+  // Checked for every node of every cycle: the common "fits" answer allocates nothing.
   const req = pod.requests;
-  if (reasons.length === 0 && isZeroRequest(req)) return null;
   const alloc = node.allocatable;
   const used = node.requested;
+  const podsFit = node.pods.size + 1 <= alloc.allowedPodNumber;
+  if (
+    podsFit &&
+    !req.scalar &&
+    !(req.milliCPU > 0 && req.milliCPU > alloc.milliCPU - used.milliCPU) &&
+    !(req.memory > 0 && req.memory > alloc.memory - used.memory) &&
+    !(req.ephemeralStorage > 0 && req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage)
+  ) {
+    return null;
+  }
+  const reasons: string[] = [];
+  let code: StatusCode = 'Unschedulable';
+  if (!podsFit) reasons.push('Too many pods');
+  if (reasons.length === 0 && isZeroRequest(req)) return null;
   const check = (name: string, want: number, have: number, inUse: number) => {
     if (want > 0 && want > have - inUse) {
       reasons.push(`Insufficient ${name}`);

@@ -6,9 +6,14 @@
 // the domain is better, weighted by log(number of domains + 2).
 //
 // Eligible nodes honour the pod's node affinity (nodeAffinityPolicy Honor,
-// the default) and, with nodeTaintsPolicy Honor, its tolerations. Only
-// constraints written on the pod apply (no cluster-level default
-// constraints yet).
+// the default) and, with nodeTaintsPolicy Honor, its tolerations. A pod
+// without constraints of its own is scored with upstream's system defaults
+// (maxSkew 3 per hostname, 5 per zone, ScheduleAnyway) over the pods its
+// Services and controller select (default-spread.ts).
+//
+// Matching pods are counted once per scheduling cycle from the cache's
+// label index (only the pods a selector can match, never every pod on every
+// node); Filter and Score per node are then a map lookup per constraint.
 
 import { newRequirement, type LabelSelector } from '../../api/labels.js';
 import type { ClusterView, NodeInfo } from '../node-info.js';
@@ -21,7 +26,12 @@ export const POD_TOPOLOGY_SPREAD = 'PodTopologySpread';
 export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
 export const ERR_REASON_NODE_LABEL_NOT_MATCH = `${ERR_REASON_CONSTRAINTS_NOT_MATCH} (missing required label)`;
 
+// Rejections are the same for every node: one frozen Status each, not one per node filtered.
+const LABEL_MISSING = Object.freeze(unresolvable(POD_TOPOLOGY_SPREAD, ERR_REASON_NODE_LABEL_NOT_MATCH));
+const SKEW_EXCEEDED = Object.freeze(unschedulable(POD_TOPOLOGY_SPREAD, ERR_REASON_CONSTRAINTS_NOT_MATCH));
+
 const HOSTNAME = 'kubernetes.io/hostname';
+const ZONE = 'topology.kubernetes.io/zone';
 
 export interface SpreadConstraint {
   maxSkew: number;
@@ -69,22 +79,36 @@ function included(c: SpreadConstraint, pod: PodInfo, node: NodeInfo, affinity: N
   return true;
 }
 
-/** Pods on the node in the namespace that the selector matches (terminating pods do not count). */
-export function countMatching(node: NodeInfo, selector: LabelSelector, namespace: string): number {
+/**
+ * Whether a pod counts for a constraint's selector: same namespace, not
+ * terminating, and selected. As upstream, a selector without requirements
+ * counts no pods at all.
+ */
+function countsFor(c: SpreadConstraint, namespace: string, p: PodInfo): boolean {
+  return !p.terminating && p.namespace === namespace && c.selector.requirements.length > 0 && c.selector.matches(p.labels);
+}
+
+/** Pods on the node that count for the constraint (upstream's per-node count; tests compare against it). */
+export function countMatching(node: NodeInfo, c: SpreadConstraint, namespace: string): number {
   let n = 0;
-  for (const p of node.pods.values()) {
-    if (p.terminating || p.namespace !== namespace) continue;
-    if (selector.matches(p.labels)) n++;
-  }
+  for (const p of node.pods.values()) if (countsFor(c, namespace, p)) n++;
   return n;
+}
+
+/** The node an assigned pod is on, when that node still exists. */
+function nodeOf(view: ClusterView, p: PodInfo): NodeInfo | undefined {
+  const name: string | undefined = p.pod?.spec?.nodeName;
+  return name ? view.nodeInfo(name) : undefined;
 }
 
 export interface SpreadFilterState {
   pod: PodInfo;
   constraints: SpreadConstraint[];
-  /** Per constraint: topology value -> matching pods. */
+  /** Per constraint: topology value -> matching pods, for the eligible domains holding any (absent: 0). */
   counts: Map<string, number>[];
-  /** Per constraint: cached minimum over counts (undefined: recompute). */
+  /** Per constraint: how many eligible domains there are (those without matching pods make the minimum 0). */
+  domainCounts: number[];
+  /** Per constraint: cached minimum over the domains (undefined: recompute). */
   mins: Array<number | undefined>;
 }
 
@@ -92,22 +116,42 @@ export interface SpreadFilterState {
 export function podTopologySpreadPreFilter(pod: PodInfo, view: ClusterView): SpreadFilterState | undefined {
   const constraints = spreadConstraints(pod, 'DoNotSchedule');
   if (constraints.length === 0) return undefined;
-  const counts = constraints.map(() => new Map<string, number>());
   const affinity = pod.requiredNodeAffinity;
-  for (const ni of view.nodes()) {
-    if (!hasAllKeys(ni.labels, constraints)) continue;
-    for (let i = 0; i < constraints.length; i++) {
-      const c = constraints[i];
-      if (!included(c, pod, ni, affinity)) continue;
+  // The eligible domains: those of nodes with every constraint's key that
+  // node affinity and taints (as the policies say) leave in. Without such
+  // filtering they depend on node labels only and the cache keeps them;
+  // only their number is needed, the counts below hold the rest.
+  const keys = constraints.map((c) => c.topologyKey);
+  const filtered = (c: SpreadConstraint) => c.honorTaints || (c.honorNodeAffinity && affinity !== undefined);
+  const domainCounts = constraints.map((c) => (filtered(c) ? 0 : view.topologyDomains(c.topologyKey, keys).size));
+  if (constraints.some(filtered)) {
+    const domains = constraints.map(() => new Set<string>());
+    for (const ni of view.nodes()) {
+      if (!hasAllKeys(ni.labels, constraints)) continue;
+      for (let i = 0; i < constraints.length; i++) {
+        const c = constraints[i];
+        if (filtered(c) && included(c, pod, ni, affinity)) domains[i].add(ni.labels[c.topologyKey]);
+      }
+    }
+    for (let i = 0; i < constraints.length; i++) if (filtered(constraints[i])) domainCounts[i] = domains[i].size;
+  }
+  const counts = constraints.map(() => new Map<string, number>());
+  for (let i = 0; i < constraints.length; i++) {
+    const c = constraints[i];
+    const m = counts[i];
+    for (const p of view.podCandidates(c.selector)) {
+      if (!countsFor(c, pod.namespace, p)) continue;
+      const ni = nodeOf(view, p);
+      if (!ni || !hasAllKeys(ni.labels, constraints) || !included(c, pod, ni, affinity)) continue;
       const v = ni.labels[c.topologyKey];
-      counts[i].set(v, (counts[i].get(v) ?? 0) + countMatching(ni, c.selector, pod.namespace));
+      m.set(v, (m.get(v) ?? 0) + 1);
     }
   }
-  return { pod, constraints, counts, mins: constraints.map(() => undefined) };
+  return { pod, constraints, counts, domainCounts, mins: constraints.map(() => undefined) };
 }
 
 export function cloneSpreadFilterState(s: SpreadFilterState): SpreadFilterState {
-  return { ...s, counts: s.counts.map((m) => new Map(m)), mins: [...s.mins] };
+  return { ...s, counts: s.counts.map((m) => new Map(m)), domainCounts: [...s.domainCounts], mins: [...s.mins] };
 }
 
 function updateWithPod(s: SpreadFilterState, existing: PodInfo, node: NodeInfo, delta: number): void {
@@ -132,12 +176,13 @@ export function podTopologySpreadRemovePod(s: SpreadFilterState, existing: PodIn
 }
 
 function globalMin(s: SpreadFilterState, i: number): number {
-  const counts = s.counts[i];
-  if (counts.size < s.constraints[i].minDomains) return 0;
+  const domains = s.domainCounts[i];
+  if (domains < s.constraints[i].minDomains) return 0;
   let m = s.mins[i];
   if (m === undefined) {
-    m = Infinity;
-    for (const n of counts.values()) if (n < m) m = n;
+    // A domain without matching pods has none in the map.
+    m = domains > s.counts[i].size ? 0 : Infinity;
+    if (m !== 0) for (const n of s.counts[i].values()) if (n < m) m = n;
     s.mins[i] = m;
   }
   return m;
@@ -148,10 +193,10 @@ export function podTopologySpreadFilter(s: SpreadFilterState | undefined, node: 
   for (let i = 0; i < s.constraints.length; i++) {
     const c = s.constraints[i];
     const v = node.labels[c.topologyKey];
-    if (v === undefined) return unresolvable(POD_TOPOLOGY_SPREAD, ERR_REASON_NODE_LABEL_NOT_MATCH);
+    if (v === undefined) return LABEL_MISSING;
     const self = c.selector.matches(s.pod.labels) ? 1 : 0;
     const skew = (s.counts[i].get(v) ?? 0) + self - globalMin(s, i);
-    if (skew > c.maxSkew) return unschedulable(POD_TOPOLOGY_SPREAD, ERR_REASON_CONSTRAINTS_NOT_MATCH);
+    if (skew > c.maxSkew) return SKEW_EXCEEDED;
   }
   return null;
 }
@@ -163,61 +208,81 @@ export interface SpreadScoreState {
   constraints: SpreadConstraint[];
   /** Feasible nodes lacking a constraint's topology key: scored 0. */
   ignored: Set<string>;
-  /** `key\0value` -> matching pods, for non-hostname constraints. */
-  pairCounts: Map<string, number>;
+  /** Per constraint: topology value -> matching pods (non-hostname), or node name -> matching pods (hostname). */
+  counts: Map<string, number>[];
   weights: number[];
 }
 
-const pairKey = (k: string, v: string) => `${k}\u0000${v}`;
+/** The system default constraints (upstream's systemDefaultConstraints), for pods selected by a Service or controller. */
+export function defaultSpreadConstraints(selector: LabelSelector): SpreadConstraint[] {
+  const c = { selector, minDomains: 1, honorNodeAffinity: true, honorTaints: false };
+  return [
+    { ...c, maxSkew: 3, topologyKey: HOSTNAME },
+    { ...c, maxSkew: 5, topologyKey: ZONE },
+  ];
+}
 
-/** Undefined when the pod has no ScheduleAnyway constraints (the plugin is skipped). */
+/** Undefined when the pod has no ScheduleAnyway constraints, its own or default (the plugin is skipped). */
 export function podTopologySpreadPreScore(pod: PodInfo, feasible: readonly NodeInfo[], view: ClusterView): SpreadScoreState | undefined {
-  const constraints = spreadConstraints(pod, 'ScheduleAnyway');
-  if (constraints.length === 0) return undefined;
+  const own = (pod.pod?.spec?.topologySpreadConstraints?.length ?? 0) > 0;
+  let constraints: SpreadConstraint[];
+  if (own) constraints = spreadConstraints(pod, 'ScheduleAnyway');
+  else {
+    const selector = view.defaultSpreadSelector(pod);
+    constraints = selector && selector.requirements.length ? defaultSpreadConstraints(selector) : [];
+  }
+  if (constraints.length === 0 || view.nodes().length === 0) return undefined;
+  // Upstream lets nodes without a zone label keep hostname spreading under the system defaults.
+  const requireAll = own;
   const ignored = new Set<string>();
-  const pairCounts = new Map<string, number>();
-  const sizes = constraints.map(() => 0);
+  const counts = constraints.map(() => new Map<string, number>());
   for (const ni of feasible) {
-    if (!hasAllKeys(ni.labels, constraints)) {
+    if (requireAll && !hasAllKeys(ni.labels, constraints)) {
       ignored.add(ni.name);
       continue;
     }
-    constraints.forEach((c, i) => {
-      if (c.topologyKey === HOSTNAME) return;
-      const k = pairKey(c.topologyKey, ni.labels[c.topologyKey]);
-      if (!pairCounts.has(k)) {
-        pairCounts.set(k, 0);
-        sizes[i]++;
-      }
-    });
-  }
-  const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? feasible.length - ignored.size : sizes[i]) + 2));
-  if (pairCounts.size) {
-    const affinity = pod.requiredNodeAffinity;
-    for (const ni of view.nodes()) {
-      if (!hasAllKeys(ni.labels, constraints)) continue;
-      for (const c of constraints) {
-        if (c.topologyKey === HOSTNAME || !included(c, pod, ni, affinity)) continue;
-        const k = pairKey(c.topologyKey, ni.labels[c.topologyKey]);
-        const cur = pairCounts.get(k);
-        if (cur === undefined) continue;
-        pairCounts.set(k, cur + countMatching(ni, c.selector, pod.namespace));
-      }
+    for (let i = 0; i < constraints.length; i++) {
+      if (constraints[i].topologyKey === HOSTNAME) continue;
+      const v = ni.labels[constraints[i].topologyKey] ?? '';
+      if (!counts[i].has(v)) counts[i].set(v, 0);
     }
   }
-  return { pod, constraints, ignored, pairCounts, weights };
+  const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? feasible.length - ignored.size : counts[i].size) + 2));
+  const affinity = pod.requiredNodeAffinity;
+  for (let i = 0; i < constraints.length; i++) {
+    const c = constraints[i];
+    const m = counts[i];
+    const hostname = c.topologyKey === HOSTNAME;
+    if (!hostname && m.size === 0) continue;
+    for (const p of view.podCandidates(c.selector)) {
+      if (!countsFor(c, pod.namespace, p)) continue;
+      const ni = nodeOf(view, p);
+      if (!ni) continue;
+      if (hostname) {
+        // Score counts every matching pod on the node itself.
+        m.set(ni.name, (m.get(ni.name) ?? 0) + 1);
+        continue;
+      }
+      if (requireAll && !hasAllKeys(ni.labels, constraints)) continue;
+      const cur = m.get(ni.labels[c.topologyKey] ?? '');
+      // Only domains of feasible nodes are counted.
+      if (cur !== undefined && included(c, pod, ni, affinity)) m.set(ni.labels[c.topologyKey] ?? '', cur + 1);
+    }
+  }
+  return { pod, constraints, ignored, counts, weights };
 }
 
 /** Raw score: weighted matching pods in the node's domains (lower is better). */
 export function podTopologySpreadScore(s: SpreadScoreState, node: NodeInfo): number {
   if (s.ignored.has(node.name)) return 0;
   let score = 0;
-  s.constraints.forEach((c, i) => {
+  for (let i = 0; i < s.constraints.length; i++) {
+    const c = s.constraints[i];
     const v = node.labels[c.topologyKey];
-    if (v === undefined) return;
-    const cnt = c.topologyKey === HOSTNAME ? countMatching(node, c.selector, s.pod.namespace) : (s.pairCounts.get(pairKey(c.topologyKey, v)) ?? 0);
+    if (v === undefined) continue;
+    const cnt = s.counts[i].get(c.topologyKey === HOSTNAME ? node.name : v) ?? 0;
     score += cnt * s.weights[i] + (c.maxSkew - 1);
-  });
+  }
   return Math.round(score);
 }
 
