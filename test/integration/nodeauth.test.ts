@@ -182,7 +182,8 @@ let nodeKey = '';
 test('a kubelet joining with a bootstrap token: its client CSR is auto-approved and issued, and the certificate is node n1', async () => {
   const created = await run(process.execPath, [MAIN, 'token', 'create'], { env: { ...process.env, KUBECONFIG: kts.kubeconfig } });
   assert.equal(created.code, 0, created.stderr);
-  const token = created.stdout.trim();
+  // The join token K10<CA hash>::<id>.<secret>: the bootstrap token is the part after '::'.
+  const token = created.stdout.trim().split('::').pop()!;
   const { key, csr } = await opensslRequest('n1', '/O=system:nodes/CN=system:node:n1');
   const r = await withToken(token, ['create', '-f', '-'], csrYAML('node-csr-n1', csr, 'kubernetes.io/kube-apiserver-client-kubelet', ['digital signature', 'client auth']));
   assert.equal(r.code, 0, r.stderr);
