@@ -12,6 +12,7 @@ import {
   DaemonSetController,
   allowsSurge,
   computeNodeActions,
+  countedDaemonPod,
   daemonSetMaxSurge,
   daemonSetMaxUnavailable,
   daemonSetTolerations,
@@ -513,4 +514,17 @@ test('computeNodeActions with maxSurge: an old and a new pod coexist only while 
   // Without surge only the oldest stays.
   const noSurge: any = { ...surgeDs(1), spec: { ...surgeDs(1).spec, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } } } };
   assert.deepEqual(del(noSurge, [oldReady, surgePod('new', 'a', 'new', 'pending', '2020-01-02T00:00:00Z')]), ['new']);
+});
+
+test('countedDaemonPod: scheduled first, then the oldest; within one second the outdated pod is the older', () => {
+  const name = (pods: any[]) => countedDaemonPod(pods, 'new', 2).metadata!.name;
+  const t0 = '2020-01-01T00:00:00Z';
+  const t1 = '2020-01-01T00:00:01Z';
+  assert.equal(name([surgePod('b', 'a', 'old', 'ready', t1), surgePod('a', 'a', 'old', 'ready', t0)]), 'a');
+  // The same second: the old pod is counted whatever the names.
+  assert.equal(name([surgePod('a', 'a', 'new', 'pending', t0), surgePod('z', 'a', 'old', 'ready', t0)]), 'z');
+  assert.equal(name([surgePod('z', 'a', 'new', 'pending', t0), surgePod('a', 'a', 'old', 'ready', t0)]), 'a');
+  // An unscheduled pod comes after a scheduled one.
+  const unscheduled = { ...surgePod('u', 'a', 'old', 'pending', t0), spec: {} };
+  assert.equal(name([unscheduled, surgePod('s', 'a', 'new', 'ready', t1)]), 's');
 });

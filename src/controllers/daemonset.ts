@@ -49,6 +49,7 @@ import {
   labelsEqual,
   newControllerRef,
   parseSelectorStrict,
+  parseTime,
   podsPath,
 } from './util.js';
 
@@ -814,7 +815,34 @@ export function rollingUpdateDeletions(ds: DaemonSet, nodes: Node[], nodeToPods:
   return [...replace, ...candidates.slice(0, remaining)];
 }
 
-/** The status counts (upstream updateDaemonSetStatus); the oldest pod on a node is the one counted. */
+/**
+ * The pod a node's status counts: the oldest (upstream's order: scheduled
+ * pods first, then by creation). creationTimestamp has one-second
+ * resolution, so a surge pod created in its old pod's second would tie;
+ * an outdated pod is the older one then, as the new one replaces it.
+ */
+export function countedDaemonPod(pods: Pod[], hash: string, generation: number | undefined): Pod {
+  let best = pods[0];
+  for (const p of pods.slice(1)) {
+    const scheduled = Number(!!best.spec?.nodeName) - Number(!!p.spec?.nodeName);
+    if (scheduled > 0) continue;
+    if (scheduled < 0) {
+      best = p;
+      continue;
+    }
+    const byTime = parseTime(p.metadata?.creationTimestamp) - parseTime(best.metadata?.creationTimestamp);
+    if (byTime > 0) continue;
+    if (byTime < 0) {
+      best = p;
+      continue;
+    }
+    const byUpdate = Number(isPodUpdated(p, hash, generation)) - Number(isPodUpdated(best, hash, generation));
+    if (byUpdate < 0 || (byUpdate === 0 && (p.metadata?.name ?? '') < (best.metadata?.name ?? ''))) best = p;
+  }
+  return best;
+}
+
+/** The status counts (upstream updateDaemonSetStatus); on each node one pod is counted (countedDaemonPod). */
 export function calculateDaemonSetStatus(ds: DaemonSet, nodes: Node[], nodeToPods: Map<string, Pod[]>, hash: string, nowMs: number): any {
   const minReady = ds.spec?.minReadySeconds ?? 0;
   const generation = templateGeneration(ds);
@@ -834,7 +862,7 @@ export function calculateDaemonSetStatus(ds: DaemonSet, nodes: Node[], nodeToPod
     desired++;
     if (!pods.length) continue;
     current++;
-    const pod = pods[0];
+    const pod = countedDaemonPod(pods, hash, generation);
     if (isPodReady(pod)) {
       ready++;
       if (isPodAvailable(pod, minReady, nowMs)) available++;
