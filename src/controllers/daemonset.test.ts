@@ -1,6 +1,6 @@
 // The DaemonSet controller against an in-process API server: one pod per
 // eligible node (nodeSelector, taints and tolerations), nodes coming and
-// going, RollingUpdate within maxUnavailable, OnDelete, status, events;
+// going, RollingUpdate within maxUnavailable or maxSurge, OnDelete, status, events;
 // and the pure placement and update helpers.
 
 import { test } from 'node:test';
@@ -10,11 +10,16 @@ import type { InProcessClient } from '../client/in-process.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import {
   DaemonSetController,
+  allowsSurge,
+  computeNodeActions,
+  countedDaemonPod,
+  daemonSetMaxSurge,
   daemonSetMaxUnavailable,
   daemonSetTolerations,
   getTargetNodeName,
   nodeShouldRunDaemonPod,
   replaceNodeNameAffinity,
+  rollingUpdate,
   rollingUpdateDeletions,
   nodesToDaemonPods,
 } from './daemonset.js';
@@ -272,6 +277,57 @@ test('RollingUpdate replaces pods without exceeding maxUnavailable', async () =>
   }
 });
 
+test('RollingUpdate with maxSurge 1: a new pod next to the old one, one node at a time, never a node without a ready pod', async () => {
+  const env = await setup();
+  try {
+    const nodes = ['s1', 's2', 's3'];
+    for (const n of nodes) await env.admin.create('/api/v1/nodes', readyNode(n));
+    await env.admin.create(dsPath, daemonSet('surge', {}, { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } }));
+    const m = await waitNodes(env.admin, 'surge', nodes, 'initial pods');
+    const oldHash = [...m.values()][0][0].metadata.labels['controller-revision-hash'];
+    for (const [node, [p]] of m) await markPodReady(env.admin, { ...p, spec: { ...p.spec, nodeName: node } });
+    await waitFor(async () => (await env.admin.get(`${dsPath}/surge`)).status?.numberAvailable === 3, 'all available');
+
+    const cur = await env.admin.get(`${dsPath}/surge`);
+    cur.spec.template.spec.containers[0].image = 'busybox:2';
+    await env.admin.update(`${dsPath}/surge`, cur);
+
+    // Act as a kubelet, making one new pod ready at a time and checking every state seen.
+    let maxDoubled = 0;
+    let sawSurge = false;
+    const isReady = (p: any) => p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
+    await waitFor(
+      async () => {
+        const byNode = await podsByNode(env.admin, 'surge');
+        const doubled = [...byNode.values()].filter((l) => l.length > 1);
+        maxDoubled = Math.max(maxDoubled, doubled.length);
+        for (const d of doubled) {
+          // A surge pair is one old and one new pod.
+          assert.deepEqual(d.map((p: any) => p.metadata.labels['controller-revision-hash'] === oldHash).sort(), [false, true]);
+          sawSurge = true;
+        }
+        for (const n of nodes) assert.ok((byNode.get(n) ?? []).some(isReady), `node ${n} has a ready pod`);
+        const fresh = [...byNode.values()].flat().filter((p) => p.metadata.labels['controller-revision-hash'] !== oldHash);
+        const notReady = fresh.find((p) => !isReady(p));
+        if (notReady) await markPodReady(env.admin, { ...notReady, spec: { ...notReady.spec, nodeName: nodeOf(notReady) } }).catch(() => undefined);
+        return fresh.length === 3 && fresh.every(isReady) && [...byNode.values()].flat().length === 3;
+      },
+      'surge rollout complete',
+      10000,
+    );
+    assert.equal(maxDoubled, 1, 'at most maxSurge nodes with two pods');
+    assert.ok(sawSurge, 'old pods stayed until their replacement was ready');
+    const st = await waitFor(async () => {
+      const s = (await env.admin.get(`${dsPath}/surge`)).status;
+      return s?.updatedNumberScheduled === 3 && s?.numberAvailable === 3 && s?.observedGeneration === 2 ? s : undefined;
+    }, 'updated status');
+    assert.equal(st.numberUnavailable, undefined);
+    assert.equal(st.desiredNumberScheduled, 3);
+  } finally {
+    await env.done();
+  }
+});
+
 test('OnDelete: a template change replaces only pods the user deletes', async () => {
   const env = await setup();
   try {
@@ -372,4 +428,103 @@ test('rollingUpdateDeletions: unavailable old pods always go; available ones wit
   // An old pod that is not available is replaced regardless.
   assert.deepEqual(del([pod('a', 'new', false), pod('b', 'old', false), pod('c', 'old', true), pod('d', 'old', true)]), ['p-b']);
   assert.deepEqual(del([pod('a', 'new', true), pod('b', 'new', true), pod('c', 'new', true), pod('d', 'new', true)]), []);
+});
+
+test('daemonSetMaxSurge: ints, percentages rounding up, 0 when unset or OnDelete; allowsSurge', () => {
+  const ds = (ru: any, type = 'RollingUpdate'): any => ({ spec: { updateStrategy: { type, rollingUpdate: ru } } });
+  assert.equal(daemonSetMaxSurge(ds({ maxSurge: 2, maxUnavailable: 0 }), 10), 2);
+  assert.equal(daemonSetMaxSurge(ds({ maxSurge: '25%', maxUnavailable: 0 }), 10), 3);
+  assert.equal(daemonSetMaxSurge(ds({ maxUnavailable: 1 }), 10), 0);
+  assert.equal(daemonSetMaxSurge(ds({ maxSurge: 1 }, 'OnDelete'), 10), 0);
+  assert.equal(allowsSurge(ds({ maxSurge: '1%', maxUnavailable: 0 })), true, 'a percentage of one node rounds up to 1');
+  assert.equal(allowsSurge(ds({ maxSurge: 0, maxUnavailable: 1 })), false);
+  assert.equal(allowsSurge(ds({ maxSurge: 'x', maxUnavailable: 0 })), false);
+});
+
+// Surge decisions over pure data: pods old/new, ready since long ago or not.
+const surgeDs = (maxSurge: number | string, minReadySeconds = 0): any => ({
+  ...daemonSet('x'),
+  metadata: { name: 'x', generation: 2 },
+  spec: { ...daemonSet('x').spec, minReadySeconds, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge, maxUnavailable: 0 } } },
+});
+const surgePod = (name: string, nodeName: string, hash: string, state: 'ready' | 'fresh' | 'pending', created = '2020-01-01T00:00:00Z'): any => {
+  const since = state === 'ready' ? '2020-01-01T00:00:00Z' : new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return {
+    metadata: { name, labels: { 'controller-revision-hash': hash, 'pod-template-generation': hash === 'new' ? '2' : '1' }, creationTimestamp: created },
+    spec: { nodeName },
+    status: state === 'pending' ? { phase: 'Pending' } : { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: since }] },
+  };
+};
+
+test('rollingUpdate with maxSurge: candidates within maxSurge, unavailable old pods replaced at once, available new pods retire old ones', () => {
+  const nodes = ['a', 'b', 'c', 'd'].map((n) => node(n));
+  const step = (ds: any, pods: any[]) => {
+    const r = rollingUpdate(ds, nodes, nodesToDaemonPods(pods), 'new', Date.now());
+    return { create: r.nodesNeedingPods, del: r.podsToDelete.map((p: any) => p.metadata.name) };
+  };
+  const allOld = ['a', 'b', 'c', 'd'].map((n) => surgePod(`o-${n}`, n, 'old', 'ready'));
+  // Nothing surging yet: maxSurge nodes get a new pod, no pod is deleted.
+  assert.deepEqual(step(surgeDs(1), allOld), { create: ['a'], del: [] });
+  assert.deepEqual(step(surgeDs(2), allOld), { create: ['a', 'b'], del: [] });
+  assert.deepEqual(step(surgeDs('50%'), allOld), { create: ['a', 'b'], del: [] });
+  assert.deepEqual(step(surgeDs('30%'), allOld), { create: ['a', 'b'], del: [] }, '30% of 4 rounds up to 2');
+  // A new pod not yet available is a surge in progress: no further candidates.
+  const surging = [surgePod('n-a', 'a', 'new', 'pending'), ...allOld];
+  assert.deepEqual(step(surgeDs(1), surging), { create: [], del: [] });
+  assert.deepEqual(step(surgeDs(2), surging), { create: ['b'], del: [] });
+  // Ready but within minReadySeconds still counts as surging.
+  assert.deepEqual(step(surgeDs(1, 60), [surgePod('n-a', 'a', 'new', 'fresh'), ...allOld]), { create: [], del: [] });
+  // The new pod available: the old one goes, and the surge budget is free again.
+  assert.deepEqual(step(surgeDs(1), [surgePod('n-a', 'a', 'new', 'ready'), ...allOld]), { create: ['b'], del: ['o-a'] });
+  // An unavailable old pod is replaced at once, beyond maxSurge.
+  const broken = [surgePod('n-a', 'a', 'new', 'pending'), allOld[0], allOld[1], surgePod('o-c', 'c', 'old', 'pending'), allOld[3]];
+  assert.deepEqual(step(surgeDs(1), broken), { create: ['c'], del: [] });
+  // Up-to-date nodes and nodes waiting for their first pod are left to the manage step.
+  assert.deepEqual(step(surgeDs(1), ['a', 'b', 'c'].map((n) => surgePod(`n-${n}`, n, 'new', 'ready'))), { create: [], del: [] });
+  // Two old pods on a node: the manage step settles it first; it counts against maxSurge.
+  assert.deepEqual(step(surgeDs(1), [...allOld, surgePod('o-a2', 'a', 'old', 'ready', '2020-01-02T00:00:00Z')]), { create: [], del: [] });
+});
+
+test('rollingUpdate with maxSurge: an old pod on a node that should no longer run it waits until the others cover the desired count', () => {
+  // Node d is tainted NoSchedule: its pod may keep running, but no new pod goes there.
+  const nodes = [node('a'), node('b'), node('c'), node('d', {}, [{ key: 'k', effect: 'NoSchedule' }])];
+  const step = (pods: any[]) => rollingUpdate(surgeDs(1), nodes, nodesToDaemonPods(pods), 'new', Date.now()).podsToDelete.map((p: any) => p.metadata.name);
+  const oldD = surgePod('o-d', 'd', 'old', 'ready');
+  assert.deepEqual(step([...['a', 'b'].map((n) => surgePod(`n-${n}`, n, 'new', 'ready')), surgePod('n-c', 'c', 'new', 'pending'), oldD]), [], '2 of 3 desired available elsewhere');
+  assert.deepEqual(step([...['a', 'b', 'c'].map((n) => surgePod(`n-${n}`, n, 'new', 'ready')), oldD]), ['o-d']);
+  // Unavailable there: deleted at once, never replaced on that node.
+  const r = rollingUpdate(surgeDs(1), nodes, nodesToDaemonPods([...['a', 'b'].map((n) => surgePod(`n-${n}`, n, 'new', 'ready')), surgePod('o-d', 'd', 'old', 'pending')]), 'new', Date.now());
+  assert.deepEqual(r.podsToDelete.map((p: any) => p.metadata.name), ['o-d']);
+  assert.deepEqual(r.nodesNeedingPods, []);
+});
+
+test('computeNodeActions with maxSurge: an old and a new pod coexist only while the old is ready and the new not yet available', () => {
+  const nodes = [node('a')];
+  const del = (ds: any, pods: any[]) => computeNodeActions(ds, nodes, nodesToDaemonPods(pods), 'new', Date.now()).podsToDelete.map((p: any) => p.metadata.name);
+  const oldReady = surgePod('old', 'a', 'old', 'ready');
+  assert.deepEqual(del(surgeDs(1), [oldReady, surgePod('new', 'a', 'new', 'pending', '2020-01-02T00:00:00Z')]), []);
+  assert.deepEqual(del(surgeDs(1, 60), [oldReady, surgePod('new', 'a', 'new', 'fresh', '2020-01-02T00:00:00Z')]), [], 'within minReadySeconds');
+  assert.deepEqual(del(surgeDs(1), [oldReady, surgePod('new', 'a', 'new', 'ready', '2020-01-02T00:00:00Z')]), ['old']);
+  assert.deepEqual(del(surgeDs(1), [surgePod('old', 'a', 'old', 'pending'), surgePod('new', 'a', 'new', 'pending', '2020-01-02T00:00:00Z')]), ['old'], 'an old pod that is not ready goes');
+  // Extra pods of either kind beyond the oldest go.
+  assert.deepEqual(
+    del(surgeDs(1), [oldReady, surgePod('new', 'a', 'new', 'pending', '2020-01-02T00:00:00Z'), surgePod('new2', 'a', 'new', 'pending', '2020-01-03T00:00:00Z'), surgePod('old2', 'a', 'old', 'ready', '2020-01-04T00:00:00Z')]),
+    ['new2', 'old2'],
+  );
+  // Without surge only the oldest stays.
+  const noSurge: any = { ...surgeDs(1), spec: { ...surgeDs(1).spec, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } } } };
+  assert.deepEqual(del(noSurge, [oldReady, surgePod('new', 'a', 'new', 'pending', '2020-01-02T00:00:00Z')]), ['new']);
+});
+
+test('countedDaemonPod: scheduled first, then the oldest; within one second the outdated pod is the older', () => {
+  const name = (pods: any[]) => countedDaemonPod(pods, 'new', 2).metadata!.name;
+  const t0 = '2020-01-01T00:00:00Z';
+  const t1 = '2020-01-01T00:00:01Z';
+  assert.equal(name([surgePod('b', 'a', 'old', 'ready', t1), surgePod('a', 'a', 'old', 'ready', t0)]), 'a');
+  // The same second: the old pod is counted whatever the names.
+  assert.equal(name([surgePod('a', 'a', 'new', 'pending', t0), surgePod('z', 'a', 'old', 'ready', t0)]), 'z');
+  assert.equal(name([surgePod('z', 'a', 'new', 'pending', t0), surgePod('a', 'a', 'old', 'ready', t0)]), 'a');
+  // An unscheduled pod comes after a scheduled one.
+  const unscheduled = { ...surgePod('u', 'a', 'old', 'pending', t0), spec: {} };
+  assert.equal(name([unscheduled, surgePod('s', 'a', 'new', 'ready', t1)]), 's');
 });

@@ -14,9 +14,11 @@
 // the DaemonSets whose placement they change). syncDaemonSet is
 // level-triggered: claim the pods and ControllerRevisions, make the
 // current revision, create missing pods and delete misplaced, failed or
-// duplicate ones, then, when nothing is in flight, roll old pods within
-// maxUnavailable (RollingUpdate; OnDelete waits for the user), prune old
-// revisions and write the status back.
+// duplicate ones, then, when nothing is in flight, roll old pods
+// (RollingUpdate: delete within maxUnavailable, or with maxSurge create the
+// new pod next to the old one, which goes once the new one is available;
+// OnDelete waits for the user), prune old revisions and write the status
+// back.
 
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
@@ -47,6 +49,7 @@ import {
   labelsEqual,
   newControllerRef,
   parseSelectorStrict,
+  parseTime,
   podsPath,
 } from './util.js';
 
@@ -279,13 +282,13 @@ export class DaemonSetController extends QueueController {
     let err: unknown;
     if (this.expectations.satisfied(key)) {
       try {
-        const { nodesNeedingPods, podsToDelete } = computeNodeActions(ds, nodes, nodeToPods);
+        const { nodesNeedingPods, podsToDelete } = computeNodeActions(ds, nodes, nodeToPods, hash, this.now());
         await this.syncNodes(ds, podsToDelete, nodesNeedingPods, hash);
         // Roll only from a settled state: the cache may already show this sync's creations, not its view of them.
         const settled = nodesNeedingPods.length === 0 && podsToDelete.length === 0;
         if (settled && (ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
-          const toDelete = rollingUpdateDeletions(ds, nodes, nodeToPods, hash, this.now());
-          if (toDelete.length) await this.syncNodes(ds, toDelete, [], hash);
+          const roll = rollingUpdate(ds, nodes, nodeToPods, hash, this.now());
+          await this.syncNodes(ds, roll.podsToDelete, roll.nodesNeedingPods, hash);
         }
         await this.cleanupHistory(ds, old, pods);
       } catch (e) {
@@ -612,11 +615,12 @@ const isTerminal = (p: Pod): boolean => p.status?.phase === 'Failed' || p.status
 
 /**
  * The manage step (upstream podsShouldBeOnNode over all nodes): nodes that
- * need a pod, and pods to delete — failed ones, duplicates beyond the
- * oldest, pods on nodes that should not run them, and pods for nodes that
- * no longer exist.
+ * need a pod, and pods to delete — failed ones, duplicates (see
+ * excessDaemonPods), pods on nodes that should not run them, and pods for
+ * nodes that no longer exist.
  */
-export function computeNodeActions(ds: DaemonSet, nodes: Node[], nodeToPods: Map<string, Pod[]>): { nodesNeedingPods: string[]; podsToDelete: Pod[] } {
+export function computeNodeActions(ds: DaemonSet, nodes: Node[], nodeToPods: Map<string, Pod[]>, hash: string, nowMs: number): { nodesNeedingPods: string[]; podsToDelete: Pod[] } {
+  const surge = allowsSurge(ds);
   const nodesNeedingPods: string[] = [];
   const podsToDelete: Pod[] = [];
   const known = new Set<string>();
@@ -633,14 +637,53 @@ export function computeNodeActions(ds: DaemonSet, nodes: Node[], nodeToPods: Map
         else running.push(p);
       }
       if (shouldRun && pods.length === 0) nodesNeedingPods.push(name);
-      // More than one: keep the oldest (running pods are sorted oldest first).
-      if (running.length > 1) podsToDelete.push(...running.slice(1));
+      if (running.length > 1) podsToDelete.push(...excessDaemonPods(ds, running, surge, hash, nowMs));
     } else {
       podsToDelete.push(...pods);
     }
   }
   for (const [name, pods] of nodeToPods) if (!known.has(name)) podsToDelete.push(...pods);
   return { nodesNeedingPods, podsToDelete };
+}
+
+/**
+ * The running pods on one node (oldest first) that must go. Without surge
+ * only the oldest stays. With surge an old pod stays next to the new one
+ * only while it is ready and the new one is not yet available (upstream's
+ * surge rule); any further old or new pods go.
+ */
+export function excessDaemonPods(ds: DaemonSet, running: Pod[], surge: boolean, hash: string, nowMs: number): Pod[] {
+  if (!surge) return running.slice(1);
+  const out: Pod[] = [];
+  let oldestNew: Pod | undefined;
+  let oldestOld: Pod | undefined;
+  for (const p of running) {
+    if (p.metadata?.labels?.[DEFAULT_DAEMONSET_UNIQUE_LABEL_KEY] === hash) {
+      if (!oldestNew) oldestNew = p;
+      else out.push(p);
+    } else if (!oldestOld) {
+      oldestOld = p;
+    } else {
+      out.push(p);
+    }
+  }
+  if (oldestNew && oldestOld && (!isPodReady(oldestOld) || isPodAvailable(oldestNew, ds.spec?.minReadySeconds ?? 0, nowMs))) out.push(oldestOld);
+  return out;
+}
+
+/** The DaemonSet's maxSurge against `desired` nodes (upstream SurgeCount): 0 unless RollingUpdate sets it; percentages round up. */
+export function daemonSetMaxSurge(ds: DaemonSet, desired: number): number {
+  if ((ds.spec?.updateStrategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') return 0;
+  return scaledValueFromIntOrPercent((ds.spec?.updateStrategy?.rollingUpdate?.maxSurge as any) ?? 0, desired, true);
+}
+
+/** Whether updates surge (upstream AllowsSurge): any non-zero maxSurge, a percentage of one node rounding up to 1. */
+export function allowsSurge(ds: DaemonSet): boolean {
+  try {
+    return daemonSetMaxSurge(ds, 1) > 0;
+  } catch {
+    return false; // an unparsable value: the API server refuses it, treat it as unset
+  }
 }
 
 /** The DaemonSet's maxUnavailable against `desired` nodes (percentages round up; at least 1 when maxSurge is 0 too). */
@@ -667,6 +710,77 @@ export function findUpdatedPodsOnNode(pods: Pod[], hash: string, generation: num
     }
   }
   return { newPod, oldPod, ok: true };
+}
+
+/**
+ * One RollingUpdate step from a settled state (upstream rollingUpdate):
+ * with maxSurge 0 old pods are deleted within maxUnavailable and the manage
+ * step recreates them; with maxSurge new pods are created next to old ones.
+ */
+export function rollingUpdate(ds: DaemonSet, nodes: Node[], nodeToPods: Map<string, Pod[]>, hash: string, nowMs: number): { podsToDelete: Pod[]; nodesNeedingPods: string[] } {
+  const desired = nodes.filter((n) => nodeShouldRunDaemonPod(n, ds).shouldRun).length;
+  if (daemonSetMaxSurge(ds, desired) === 0) return { podsToDelete: rollingUpdateDeletions(ds, nodes, nodeToPods, hash, nowMs), nodesNeedingPods: [] };
+  return surgeRollingUpdate(ds, nodes, nodeToPods, hash, nowMs);
+}
+
+/**
+ * A surging RollingUpdate step. Per node with pods:
+ * - more than one old or new pod: the manage step settles it; it counts as surging;
+ * - an old pod only: if it is unavailable a new pod is created at once (it
+ *   was not serving anyway), on a node that should no longer run the
+ *   DaemonSet it is deleted instead; if available, the node is a candidate
+ *   for a surge pod;
+ * - an old and a new pod: surging until the new one is available, then the
+ *   old one is deleted.
+ * At most maxSurge nodes surge at a time. Available old pods on nodes that
+ * should no longer run the DaemonSet go only as far as the other nodes'
+ * available pods exceed the desired count, so the DaemonSet never runs
+ * short while its placement moves.
+ */
+export function surgeRollingUpdate(ds: DaemonSet, nodes: Node[], nodeToPods: Map<string, Pod[]>, hash: string, nowMs: number): { podsToDelete: Pod[]; nodesNeedingPods: string[] } {
+  const minReady = ds.spec?.minReadySeconds ?? 0;
+  const generation = templateGeneration(ds);
+  const byName = new Map(nodes.map((n) => [n.metadata?.name ?? '', n]));
+  const shouldRun = (nodeName: string): boolean => {
+    const node = byName.get(nodeName);
+    return node !== undefined && nodeShouldRunDaemonPod(node, ds).shouldRun;
+  };
+  const desired = nodes.filter((n) => nodeShouldRunDaemonPod(n, ds).shouldRun).length;
+  const maxSurge = daemonSetMaxSurge(ds, desired);
+  const podsToDelete: Pod[] = [];
+  const shouldNotRunToDelete: Pod[] = [];
+  const replacements: string[] = [];
+  const candidates: string[] = [];
+  let numSurge = 0;
+  let numAvailable = 0;
+  for (const nodeName of [...nodeToPods.keys()].sort()) {
+    const { newPod, oldPod, ok } = findUpdatedPodsOnNode(nodeToPods.get(nodeName) ?? [], hash, generation);
+    if (!ok) {
+      numSurge++;
+      continue;
+    }
+    const serving = oldPod ?? newPod;
+    if (serving && isPodAvailable(serving, minReady, nowMs)) numAvailable++;
+    if (!oldPod) continue; // up to date, or empty: the manage step's business
+    if (!newPod) {
+      if (!isPodAvailable(oldPod, minReady, nowMs)) {
+        if (shouldRun(nodeName)) replacements.push(nodeName);
+        else podsToDelete.push(oldPod);
+      } else if (shouldRun(nodeName)) {
+        candidates.push(nodeName);
+      } else {
+        shouldNotRunToDelete.push(oldPod);
+      }
+    } else if (!isPodAvailable(newPod, minReady, nowMs)) {
+      numSurge++;
+    } else {
+      podsToDelete.push(oldPod);
+    }
+  }
+  const deletable = Math.min(Math.max(numAvailable - desired, 0), shouldNotRunToDelete.length);
+  podsToDelete.push(...shouldNotRunToDelete.slice(0, deletable));
+  const remainingSurge = Math.min(Math.max(maxSurge - numSurge, 0), candidates.length);
+  return { podsToDelete, nodesNeedingPods: [...replacements, ...candidates.slice(0, remainingSurge)] };
 }
 
 /**
@@ -701,7 +815,34 @@ export function rollingUpdateDeletions(ds: DaemonSet, nodes: Node[], nodeToPods:
   return [...replace, ...candidates.slice(0, remaining)];
 }
 
-/** The status counts (upstream updateDaemonSetStatus); the oldest pod on a node is the one counted. */
+/**
+ * The pod a node's status counts: the oldest (upstream's order: scheduled
+ * pods first, then by creation). creationTimestamp has one-second
+ * resolution, so a surge pod created in its old pod's second would tie;
+ * an outdated pod is the older one then, as the new one replaces it.
+ */
+export function countedDaemonPod(pods: Pod[], hash: string, generation: number | undefined): Pod {
+  let best = pods[0];
+  for (const p of pods.slice(1)) {
+    const scheduled = Number(!!best.spec?.nodeName) - Number(!!p.spec?.nodeName);
+    if (scheduled > 0) continue;
+    if (scheduled < 0) {
+      best = p;
+      continue;
+    }
+    const byTime = parseTime(p.metadata?.creationTimestamp) - parseTime(best.metadata?.creationTimestamp);
+    if (byTime > 0) continue;
+    if (byTime < 0) {
+      best = p;
+      continue;
+    }
+    const byUpdate = Number(isPodUpdated(p, hash, generation)) - Number(isPodUpdated(best, hash, generation));
+    if (byUpdate < 0 || (byUpdate === 0 && (p.metadata?.name ?? '') < (best.metadata?.name ?? ''))) best = p;
+  }
+  return best;
+}
+
+/** The status counts (upstream updateDaemonSetStatus); on each node one pod is counted (countedDaemonPod). */
 export function calculateDaemonSetStatus(ds: DaemonSet, nodes: Node[], nodeToPods: Map<string, Pod[]>, hash: string, nowMs: number): any {
   const minReady = ds.spec?.minReadySeconds ?? 0;
   const generation = templateGeneration(ds);
@@ -721,7 +862,7 @@ export function calculateDaemonSetStatus(ds: DaemonSet, nodes: Node[], nodeToPod
     desired++;
     if (!pods.length) continue;
     current++;
-    const pod = pods[0];
+    const pod = countedDaemonPod(pods, hash, generation);
     if (isPodReady(pod)) {
       ready++;
       if (isPodAvailable(pod, minReady, nowMs)) available++;

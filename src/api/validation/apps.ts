@@ -110,7 +110,9 @@ function validateTemplateForController(spec: any, kind: string, errs: FieldError
 function intOrPercentValue(v: unknown): { value: number; percent: boolean } {
   if (typeof v === 'string') {
     const m = /^([0-9]+)%$/.exec(v);
-    return m ? { value: Number(m[1]), percent: true } : { value: 0, percent: false };
+    if (m) return { value: Number(m[1]), percent: true };
+    // Go's IntOrString.IntValue: strconv.Atoi of the string, 0 when it is not a number.
+    return { value: /^[+-]?[0-9]+$/.test(v) ? Number(v) : 0, percent: false };
   }
   return { value: typeof v === 'number' ? v : 0, percent: false };
 }
@@ -135,6 +137,25 @@ function validateRollingUpdate(ru: any, fld: string): FieldError[] {
     errs.push(invalid(child(fld, 'maxUnavailable'), goIntOrString(ru.maxUnavailable ?? 0), 'may not be 0 when `maxSurge` is 0'));
   }
   errs.push(...isNotMoreThan100Percent(ru.maxUnavailable, child(fld, 'maxUnavailable')));
+  return errs;
+}
+
+/**
+ * A DaemonSet's rollingUpdate (upstream ValidateRollingUpdateDaemonSet):
+ * both fields valid and at most 100%, then exactly one of them non-zero —
+ * surging keeps the old pod until the new one is available, so it cannot
+ * be combined with taking pods down.
+ */
+function validateRollingUpdateDaemonSet(ru: any, fld: string): FieldError[] {
+  const errs: FieldError[] = [];
+  errs.push(...validatePositiveIntOrPercent(ru.maxUnavailable, child(fld, 'maxUnavailable')));
+  errs.push(...validatePositiveIntOrPercent(ru.maxSurge, child(fld, 'maxSurge')));
+  errs.push(...isNotMoreThan100Percent(ru.maxUnavailable, child(fld, 'maxUnavailable')));
+  errs.push(...isNotMoreThan100Percent(ru.maxSurge, child(fld, 'maxSurge')));
+  const hasUnavailable = intOrPercentValue(ru.maxUnavailable).value !== 0;
+  const hasSurge = intOrPercentValue(ru.maxSurge).value !== 0;
+  if (hasUnavailable && hasSurge) errs.push(invalid(child(fld, 'maxSurge'), goIntOrString(ru.maxSurge), 'may not be set when maxUnavailable is non-zero'));
+  if (!hasUnavailable && !hasSurge) errs.push(required(child(fld, 'maxUnavailable'), 'cannot be 0 when maxSurge is 0'));
   return errs;
 }
 
@@ -216,20 +237,7 @@ export function validateDaemonSet(ds: any, old?: any): FieldError[] {
           errs.push(required('spec.updateStrategy.rollingUpdate'));
           break;
         }
-        const ru = us.rollingUpdate;
-        const fld = 'spec.updateStrategy.rollingUpdate';
-        errs.push(...validatePositiveIntOrPercent(ru.maxUnavailable, child(fld, 'maxUnavailable')));
-        errs.push(...validatePositiveIntOrPercent(ru.maxSurge, child(fld, 'maxSurge')));
-        const mu = intOrPercentValue(ru.maxUnavailable).value;
-        const ms = intOrPercentValue(ru.maxSurge).value;
-        if (mu === 0 && ms === 0) {
-          errs.push(invalid(child(fld, 'maxUnavailable'), goIntOrString(ru.maxUnavailable ?? 0), 'may not be 0 when `maxSurge` is 0'));
-        }
-        if (mu !== 0 && ms !== 0) {
-          errs.push(invalid(fld, goIntOrString(ru.maxSurge), 'may not be set when maxUnavailable is non-zero'));
-        }
-        errs.push(...isNotMoreThan100Percent(ru.maxUnavailable, child(fld, 'maxUnavailable')));
-        errs.push(...isNotMoreThan100Percent(ru.maxSurge, child(fld, 'maxSurge')));
+        errs.push(...validateRollingUpdateDaemonSet(us.rollingUpdate, 'spec.updateStrategy.rollingUpdate'));
         break;
       }
       default:

@@ -249,6 +249,21 @@ test('replicaset, daemonset, statefulset basics', () => {
   ]);
   const ds = { metadata: { name: 'ds', namespace: 'd' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } };
   assert.deepEqual(check('apps', 'DaemonSet', ds), []);
+  // rollingUpdate: exactly one of maxUnavailable and maxSurge non-zero, ints or percentages up to 100%.
+  const dsRU = (ru: any) => ({ ...ds, spec: { ...ds.spec, updateStrategy: { type: 'RollingUpdate', rollingUpdate: ru } } });
+  const fld = 'spec.updateStrategy.rollingUpdate';
+  assert.deepEqual(check('apps', 'DaemonSet', dsRU({ maxUnavailable: 0, maxSurge: 1 })), []);
+  assert.deepEqual(check('apps', 'DaemonSet', dsRU({ maxUnavailable: 0, maxSurge: '100%' })), []);
+  assert.deepEqual(check('apps', 'DaemonSet', dsRU({ maxUnavailable: '10%', maxSurge: 0 })), []);
+  assert.deepEqual(check('apps', 'DaemonSet', dsRU({ maxUnavailable: 0, maxSurge: '0%' })), [`${fld}.maxUnavailable: Required value: cannot be 0 when maxSurge is 0`]);
+  assert.deepEqual(check('apps', 'DaemonSet', dsRU({ maxUnavailable: 1, maxSurge: '20%' })), [
+    `${fld}.maxSurge: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"20%"}: may not be set when maxUnavailable is non-zero`,
+  ]);
+  assert.deepEqual(check('apps', 'DaemonSet', dsRU({ maxUnavailable: 0, maxSurge: '120%' })), [`${fld}.maxSurge: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"120%"}: must not be greater than 100%`]);
+  assert.deepEqual(check('apps', 'DaemonSet', dsRU({ maxUnavailable: -1, maxSurge: 0 })), [`${fld}.maxUnavailable: Invalid value: -1: must be greater than or equal to 0`]);
+  assert.deepEqual(check('apps', 'DaemonSet', dsRU({ maxUnavailable: 0, maxSurge: '1' })), [
+    `${fld}.maxSurge: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"1"}: a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')`,
+  ]);
   const sts = {
     metadata: { name: 'db', namespace: 'd' },
     spec: {
