@@ -27,6 +27,7 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'node-name', type: 'string', help: 'name of this node', default: 'the host name' },
   { name: 'node-ip', type: 'string', help: 'address the node reports', default: 'the first non-loopback IPv4 address' },
   { name: 'kubelet-port', type: 'number', help: 'port of the node agent API', default: '10250' },
+  { name: 'service-cidr', type: 'string', help: 'Service ClusterIPs (the kubernetes Service takes the first, kube-dns the tenth)', default: '10.43.0.0/16' },
   { name: 'cluster-cidr', type: 'string', help: 'pod addresses of the cluster; each node gets a /24 of it', default: '10.42.0.0/16' },
   { name: 'sim-nodes', type: 'number', help: 'run this many simulated nodes (no containers) in the server process', default: '0' },
   { name: 'horizontal-pod-autoscaler-sync-period', type: 'string', help: 'how often each HorizontalPodAutoscaler is synced', default: '15s' },
@@ -99,6 +100,16 @@ export function serverConfigFromArgs(args: string[]): ServerConfig {
   if (v['node-name'] !== undefined) cfg.agent.nodeName = v['node-name'] as string;
   if (v['node-ip'] !== undefined) cfg.agent.nodeIP = v['node-ip'] as string;
   if (v['kubelet-port'] !== undefined) cfg.agent.kubeletPort = v['kubelet-port'] as number;
+  if (v['service-cidr'] !== undefined) {
+    const c = v['service-cidr'] as string;
+    try {
+      const p = parseCIDR(c).prefix;
+      if (p < 8 || p > 28) throw new Error('size');
+    } catch {
+      throw new UsageError(`invalid value for --service-cidr: ${c} (want an IPv4 CIDR from /8 to /28, such as 10.43.0.0/16)`);
+    }
+    cfg.serviceCIDR = c;
+  }
   if (v['cluster-cidr'] !== undefined) {
     const c = v['cluster-cidr'] as string;
     try {

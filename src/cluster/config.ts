@@ -24,6 +24,8 @@ export interface ServerConfig {
   tokenAuthFile?: string;
   /** The API server audit log (--audit-log-*); unset: no audit events. */
   audit?: AuditConfig;
+  /** Service ClusterIPs (default 10.43.0.0/16); its first address is the kubernetes Service's, its tenth kube-dns's. */
+  serviceCIDR?: string;
   /** Pod addresses of the cluster; each node gets a /24 of it (default 10.42.0.0/16). */
   clusterCIDR?: string;
   /** The node agent run in this process unless `disable` holds `agent`. */

@@ -21,6 +21,7 @@ import { ensureLocalPathStorageClass } from '../controllers/pv-binder.js';
 import { createHash } from 'node:crypto';
 import { startScheduler } from '../scheduler/index.js';
 import { startSimulatedNodes } from '../sim/index.js';
+import { addressAt } from '../controllers/node-ipam.js';
 import { startNodeRole, type RunningNodeRole } from './node-role.js';
 import { defaultNodeName, detectNodeIP } from '../kubelet/node.js';
 import { startClusterDns, type ClusterDns } from '../dns/index.js';
@@ -36,8 +37,8 @@ function firstPodCIDR(clusterCIDR: string): string {
   return `${clusterCIDR.split('/')[0]}/24`;
 }
 const CLUSTER_DOMAIN = 'cluster.local';
-/** The first address of the Service range (10.43.0.0/16), which the API server gives the kubernetes Service. */
-const KUBERNETES_SERVICE_IP = '10.43.0.1';
+/** Service ClusterIPs unless configured: the first is the kubernetes Service's, the tenth kube-dns's (as k3s). */
+const SERVICE_CIDR = '10.43.0.0/16';
 import { hostname } from 'node:os';
 import type { AuditConfig, ServerConfig } from './config.js';
 
@@ -69,7 +70,8 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
   }
 
   // The kubernetes Service's address: in-cluster clients verify the certificate against it.
-  const sans = [...cfg.tlsSANs, KUBERNETES_SERVICE_IP];
+  const serviceCIDR = cfg.serviceCIDR ?? SERVICE_CIDR;
+  const sans = [...cfg.tlsSANs, addressAt(serviceCIDR, 1)];
   if (cfg.bindAddress !== '0.0.0.0' && cfg.bindAddress !== '::') sans.push(cfg.bindAddress);
   const pki = await ensureClusterPKI(cfg.dataDir, { extraSANs: sans });
   progress(`certificates ready in ${pki.dir} [${since()}]`);
@@ -78,7 +80,7 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
   const staticTokens = cfg.tokenAuthFile ? parseTokenFile(readFileSync(cfg.tokenAuthFile, 'utf8')) : undefined;
   const audit = cfg.audit ? startAudit(cfg.audit) : undefined;
   if (cfg.audit) progress(`audit log: ${cfg.audit.logPath} (policy ${cfg.audit.policyFile ?? 'default: Metadata for every request'})`);
-  const api = new ApiServer({ store, authorization: 'RBAC', authentication: { serviceAccountKey, staticTokens, serviceAccountAdmission: true }, audit: audit?.auditor,
+  const api = new ApiServer({ store, serviceCIDR, authorization: 'RBAC', authentication: { serviceAccountKey, staticTokens, serviceAccountAdmission: true }, audit: audit?.auditor,
     defaultNotReadyTolerationSeconds: cfg.defaultNotReadyTolerationSeconds,
     defaultUnreachableTolerationSeconds: cfg.defaultUnreachableTolerationSeconds,
   });
@@ -166,7 +168,7 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
         dns = await startClusterDns(dnsClient, { domain: CLUSTER_DOMAIN, listen: [{ host: nodeIP, port: 53 }], onError: (what, e) => progress(`dns: ${what}: ${e instanceof Error ? e.message : String(e)}`) });
         // Writing the Service and its endpoints is the cluster's own bootstrap, not the DNS server's right.
         const bootstrap = new InProcessClient(api, { name: 'system:kts:bootstrap', groups: ['system:masters', 'system:authenticated'] });
-        clusterDNS = [await ensureDnsService(bootstrap, nodeIP)];
+        clusterDNS = [await ensureDnsService(bootstrap, nodeIP, addressAt(serviceCIDR, 10))];
         const d = dns;
         stops.push(() => d.stop());
         progress(`cluster DNS on ${nodeIP}:53, Service ${clusterDNS[0]} [${since()}]`);

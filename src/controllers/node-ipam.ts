@@ -44,6 +44,13 @@ export function parseCIDR(cidr: string): { base: number; prefix: number } {
   return { base, prefix };
 }
 
+/** The n-th address of a CIDR (0 is the network address). */
+export function addressAt(cidr: string, n: number): string {
+  const { base, prefix } = parseCIDR(cidr);
+  if (n < 0 || n >= 2 ** (32 - prefix)) throw new Error(`${cidr} has no address number ${n}`);
+  return intToIpv4(base + n);
+}
+
 /** The subnets of one size inside a cluster CIDR, handed out lowest first. */
 export class CidrSet {
   private readonly base: number;

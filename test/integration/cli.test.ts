@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { MAIN, run, KUBECTL } from './harness.js';
+import { MAIN, run, KUBECTL, startKts, eventually } from './harness.js';
 
 const kts = (args: string[]) => run(process.execPath, [MAIN, ...args], { timeoutMs: 20_000 });
 
@@ -32,6 +32,10 @@ test('bad input: one line on stderr and a non-zero exit', async () => {
     [['server', '--no-such-flag'], /^kts: unknown flag: --no-such-flag\n$/],
     [['server', '--storage', 'floppy'], /^kts: invalid value for --storage: floppy \(want sqlite or memory\)\n$/],
     [['server', '--config', '/nonexistent/kts.yaml'], /^kts: config file not found: \/nonexistent\/kts\.yaml\n$/],
+    [['server', '--service-cidr', '10.43.0.1/16'], /^kts: invalid value for --service-cidr: 10\.43\.0\.1\/16 \(want an IPv4 CIDR from \/8 to \/28, such as 10\.43\.0\.0\/16\)\n$/],
+    [['server', '--cluster-cidr', '10.42.0.0/25'], /^kts: invalid value for --cluster-cidr: 10\.42\.0\.0\/25 \(want an IPv4 CIDR of at least a \/24, such as 10\.42\.0\.0\/16\)\n$/],
+    [['agent'], /^kts: missing --server https:\/\/HOST:6443\n$/],
+    [['agent', '--server', 'https://127.0.0.1:1', '--token', 'abcdef.0123456789abcdef', '--data-dir', '/nonexistent/kts-agent'], /^kts: invalid join token: want K10<CA hash>::<id>\.<secret>, as printed by `kts token create` on the server\n$/],
   ];
   for (const [args, re] of cases) {
     const r = await kts(args);
@@ -81,5 +85,23 @@ test('kts up with a config file: progress, kubeconfig, and a working kubectl', a
     await new Promise((r) => proc.once('exit', r));
     assert.match(err, /SIGINT: stopping/);
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--service-cidr and --cluster-cidr: the kubernetes Service, new ClusterIPs and nodes\' pod CIDRs come from them', async () => {
+  const k = await startKts({ extraArgs: ['--service-cidr', '10.96.0.0/12', '--cluster-cidr', '10.244.0.0/16'] });
+  try {
+    assert.equal((await k.k(['get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}'])).trim(), '10.96.0.1');
+    await k.k(['create', 'service', 'clusterip', 'web', '--tcp=80:8080']);
+    const ip = (await k.k(['get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    assert.match(ip, /^10\.(9[6-9]|10[0-9]|11[01])\.\d+\.\d+$/, ip);
+    const bad = await k.kubectl(['create', 'service', 'clusterip', 'outside', '--tcp=80:8080', '--clusterip', '10.43.0.50']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /spec\.clusterIPs: Invalid value: \[\]string\{"10\.43\.0\.50"\}: failed to allocate IP 10\.43\.0\.50: the provided IP \(10\.43\.0\.50\) is not in the valid range\. The range of valid IPs is 10\.96\.0\.0\/12/);
+    await k.k(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } }));
+    const cidr = await eventually('a pod CIDR for n1', async () => (await k.k(['get', 'node', 'n1', '-o', 'jsonpath={.spec.podCIDR}'])).trim() || undefined);
+    assert.equal(cidr, '10.244.0.0/24');
+  } finally {
+    await k.stop();
   }
 });
