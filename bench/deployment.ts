@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   const bench = counting(api, { name: 'bench', groups: ['system:masters'] });
   const cmClient = counting(api, { name: 'system:kube-controller-manager', groups: ['system:authenticated'] });
   const schedClient = counting(api, { name: 'system:kube-scheduler', groups: ['system:authenticated'] });
-  const simClient = counting(api, { name: 'system:node:sim', groups: ['system:nodes', 'system:authenticated'] });
+  const simClient = counting(api, { name: 'system:kts:sim', groups: ['system:authenticated'] });
   const clients: Array<[string, CountingClient]> = [
     ['controllers', cmClient],
     ['scheduler', schedClient],
