@@ -21,6 +21,7 @@ import { KUBERNETES_VERSION } from '../version.js';
 import { OpenAPIv3 } from './openapi/v3.js';
 import { OpenAPIv2 } from './openapi/v2.js';
 import { checkFields, pruneUnknownFields, WarningRecorder } from '../api/fieldvalidation/index.js';
+import { objectMetaTypeError } from '../api/validation/object-meta-types.js';
 import { newServiceAllocation, seedServiceAllocation, serviceHooks, type ServiceAllocation } from './services.js';
 import type { ResourceHooks } from './rest.js';
 import { CustomResourceManager } from './crds.js';
@@ -634,6 +635,8 @@ export class ApiServer {
     const sub = ri.resource === 'namespaces' && !ri.name && ri.namespacedPath ? '' : ri.subresource;
     const verb = ri.resource === 'namespaces' && ri.namespacedPath && !ri.name && ri.verb === 'list' ? 'get' : ri.verb === 'deletecollection' && name ? 'delete' : ri.verb;
     if (sub && !info.subresources.some((s) => s.name === sub)) throw resourceNotFound();
+    // Watches are served to GET only (a DELETE on a /watch/ path is no delete).
+    if (verb === 'watch' && req.method !== 'GET') throw methodNotSupported();
     // A namespaced resource's all-namespaces path serves only list and watch.
     if (info.namespaced && !ri.namespacedPath && verb !== 'list' && verb !== 'watch') throw methodNotSupported();
     // Writes to an item need its name.
@@ -678,6 +681,8 @@ export class ApiServer {
       const obj = requireObject(decodeBody(req.body, req.headers.contentType));
       const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : apiVersionOf(info);
       const kindName = typeof obj.kind === 'string' ? obj.kind : info.kind;
+      const typeError = objectMetaTypeError(obj, info.kind);
+      if (typeError) throw badRequest(`${kindName} in version ${JSON.stringify(apiVersion.slice(apiVersion.lastIndexOf('/') + 1))} cannot be handled as a ${info.kind}: ${typeError}`);
       const unknownFields = this.crds.strategyFor(info)?.unknownFields?.(obj);
       const r = checkFields({ directive, apiVersion, kind: kindName, targetKind: info.kind, bodyText: req.body.toString('utf8'), contentType: req.headers.contentType, obj, unknownFields });
       if (r.error) throw badRequest(r.error);

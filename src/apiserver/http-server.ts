@@ -50,6 +50,21 @@ export function userFromCertificate(socket: TLSSocket | undefined): UserInfo | u
   return { name: Array.isArray(cn) ? cn[0] : cn, groups: [...groups, 'system:authenticated'] };
 }
 
+/**
+ * The request target's path and query. The path is taken as sent: WHATWG URL
+ * parsing would resolve `.`, `..` and `%2e%2e` segments, turning
+ * `DELETE .../secrets/..` into a delete of the namespace's collection; as in
+ * upstream, such segments stay names (which then do not exist or are invalid).
+ */
+export function requestTarget(raw: string | undefined): { pathname: string; query: URLSearchParams } {
+  const url = new URL(raw ?? '/', 'https://kts');
+  if (!raw?.startsWith('/')) return { pathname: url.pathname, query: url.searchParams };
+  const q = raw.indexOf('?');
+  const h = raw.indexOf('#');
+  const end = q >= 0 ? q : h >= 0 ? h : raw.length;
+  return { pathname: raw.slice(0, end), query: url.searchParams };
+}
+
 export class HttpServer {
   private server: http2.Http2SecureServer;
   private sessions = new Set<http2.ServerHttp2Session>();
@@ -77,6 +92,15 @@ export class HttpServer {
     });
     // exec, attach and portforward arrive as HTTP/1.1 upgrades (WebSocket or SPDY).
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.onUpgrade(req, socket, head));
+    // HTTP/1.1 requests Node's parser refuses (unknown methods, malformed
+    // headers) get a Status like every other error, not a bare 400.
+    this.server.on('clientError' as any, (err: NodeJS.ErrnoException, socket: Duplex) => {
+      if (!socket.writable) return socket.destroy();
+      const code = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const reason = code === 431 ? 'RequestHeaderFieldsTooLarge' : code === 408 ? 'Timeout' : 'BadRequest';
+      const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `${http.STATUS_CODES[code]}: ${err.message}`, reason, code });
+      socket.end(`HTTP/1.1 ${code} ${http.STATUS_CODES[code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    });
     this.server.on('secureConnection', (sock) => {
       this.sockets.add(sock);
       sock.on('close', () => this.sockets.delete(sock));
@@ -104,11 +128,11 @@ export class HttpServer {
 
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
-    const url = new URL(req.url ?? '/', 'https://kts');
+    const url = requestTarget(req.url);
     const user = cachedUser(req.socket as TLSSocket);
     let result: ApiResponse | undefined;
     try {
-      result = await this.opts.api.podStream({ method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.searchParams, user, impersonate: impersonationFromHeaders(req.headers), authorization: header(req, 'authorization'), raw: req }, socket, head);
+      result = await this.opts.api.podStream({ method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.query, user, impersonate: impersonationFromHeaders(req.headers), authorization: header(req, 'authorization'), raw: req }, socket, head);
     } catch (e) {
       result = { status: 500, contentType: 'application/json', body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: String(e), reason: 'InternalError', code: 500 }) };
     }
@@ -144,7 +168,7 @@ export class HttpServer {
       res.end(body);
     };
     try {
-      const url = new URL(req.url ?? '/', 'https://kts');
+      const url = requestTarget(req.url);
       const method = (req.method ?? 'GET').toUpperCase();
       let body: Buffer | undefined;
       if (method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE') {
@@ -160,7 +184,7 @@ export class HttpServer {
       const result = await this.opts.api.handle({
         method,
         path: url.pathname,
-        query: url.searchParams,
+        query: url.query,
         headers: {
           accept: header(req, 'accept'),
           contentType: header(req, 'content-type'),

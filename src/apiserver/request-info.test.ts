@@ -144,3 +144,10 @@ test('percent-encoded path segments are decoded', () => {
   const ri = resource(parse('GET', '/api/v1/namespaces/default/configmaps/a%3Ab'));
   assert.equal(ri.name, 'a:b');
 });
+
+test('a write to a legacy /watch/ path stays a watch, never a delete or update', () => {
+  for (const m of ['DELETE', 'PUT', 'POST', 'PATCH']) {
+    const ri = parseRequestInfo(m, '/api/v1/watch/namespaces/ns/secrets/a', new URLSearchParams());
+    assert.equal(ri.type === 'resource' && ri.verb, 'watch', m);
+  }
+});

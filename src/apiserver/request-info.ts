@@ -74,6 +74,9 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
   const subresource = rest[2] ?? '';
 
   let verb: ResourceRequest['verb'];
+  // The legacy /watch/ paths serve only GET; as upstream, the verb stays
+  // watch for any method (a DELETE there is refused, never a delete).
+  if (watchPath) method = "WATCH";
   switch (method) {
     case 'POST':
       verb = 'create';
