@@ -175,7 +175,14 @@ export class HttpServer {
         const b = await this.readBody(req);
         if (b === 'too-large') {
           const e = tooLarge(MAX_BODY_BYTES);
-          send(413, 'application/json', JSON.stringify(e.status));
+          if (req.httpVersionMajor === 1) {
+            // The rest of the body is never read: the connection cannot carry another request.
+            (res as http.ServerResponse).shouldKeepAlive = false;
+            res.writeHead(413, { ...headers('application/json'), connection: 'close' });
+            res.end(JSON.stringify(e.status));
+          } else {
+            send(413, 'application/json', JSON.stringify(e.status));
+          }
           return;
         }
         body = b;

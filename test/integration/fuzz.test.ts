@@ -16,7 +16,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { startKts, eventually, type KtsProcess } from './harness.js';
 
-const SEEDS = process.env.KTS_FUZZ_SEED ? process.env.KTS_FUZZ_SEED.split(',').map(Number) : [1, 3, 4];
+const SEEDS = process.env.KTS_FUZZ_SEED ? process.env.KTS_FUZZ_SEED.split(',').map(Number) : [1, 2, 3, 4];
 const REQUESTS = Number(process.env.KTS_FUZZ_REQUESTS ?? 150);
 const NS = 'fuzz';
 const REQUEST_TIMEOUT_MS = 20_000;
@@ -498,7 +498,7 @@ function generate(rng: Rng, n: number): Req {
     else body = bodyFor(rng, kind, name, ct);
   }
   const full = query.length ? `${path}?${query.join('&')}` : path;
-  return { method, path: full, headers, body, proto, what: `#${n} ${proto} ${method} ${full.slice(0, 300)} [${headers['content-type'] ?? '-'}] body=${body ? body.length : 0}B` };
+  return { method, path: full, headers, body, proto, what: `#${n} ${proto} ${method} ${full.slice(0, 300)} [${headers['content-type'] ?? '-'}] body=${body ? body.length : 0}B${body && body.length <= 512 ? ` ${JSON.stringify(body.toString('latin1'))}` : ''}` };
 }
 
 // ---- what the store should hold ------------------------------------------
@@ -663,7 +663,7 @@ before(async () => {
     cert: b(kc.users[0].user['client-certificate-data']),
     key: b(kc.users[0].user['client-key-data']),
   };
-  agent = new https.Agent({ keepAlive: true, maxSockets: 8 });
+  agent = new https.Agent({ keepAlive: process.env.KTS_FUZZ_NOKEEPALIVE ? false : true, maxSockets: 8 });
   h2 = http2.connect(kts.url, { ca: creds.ca, cert: creds.cert, key: creds.key });
   h2.on('error', () => {});
   await kts.k(['create', 'namespace', NS]);
