@@ -12,6 +12,7 @@ import { generateCertificateRequest } from '../apiserver/pki/index.js';
 const CSRS = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 
 export const KUBELET_CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
+export const KUBE_APISERVER_CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client';
 export const KUBELET_SERVING_SIGNER = 'kubernetes.io/kubelet-serving';
 
 export interface CertificateRequest {

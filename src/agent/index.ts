@@ -17,7 +17,8 @@ import { generateCA, kubeconfigYAML } from '../apiserver/pki/index.js';
 import { defaultNodeName, detectNodeIP } from '../kubelet/node.js';
 import { startNodeRole, type RunningNodeRole } from '../cluster/node-role.js';
 import { fetchTrustedCA, parseJoinToken, JoinError } from './join-token.js';
-import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, renewalTime, requestCertificate, stillValid } from './certificates.js';
+import { INGRESS_USER } from '../controllers/csr-approving.js';
+import { KUBE_APISERVER_CLIENT_SIGNER, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, renewalTime, requestCertificate, stillValid } from './certificates.js';
 
 export interface AgentOptions {
   server: string;
@@ -66,6 +67,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     clientKey: join(tlsDir, 'client-kubelet.key'),
     servingCert: join(tlsDir, 'serving-kubelet.crt'),
     servingKey: join(tlsDir, 'serving-kubelet.key'),
+    ingressCert: join(tlsDir, 'client-ingress.crt'),
+    ingressKey: join(tlsDir, 'client-ingress.key'),
     kubeconfig: join(o.dataDir, 'agent', 'kubelet.kubeconfig'),
   };
 
@@ -182,6 +185,43 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       for (const t of timers) clearTimeout(t);
     });
 
+    // The node's Ingress controller runs under its own identity (it reads TLS
+    // Secrets, which the node may not): a client certificate for system:kts:ingress.
+    let ingressClient: HttpClient | undefined;
+    if (!(o.disable ?? []).includes('ingress')) {
+      const requestIngress = () => requestCertificate(client, {
+        signerName: KUBE_APISERVER_CLIENT_SIGNER,
+        commonName: INGRESS_USER,
+        organizations: [],
+        usages: ['digital signature', 'client auth'],
+      }, { timeoutMs: 60_000, signal: abort.signal });
+      let ingressCert = readIf(files.ingressCert);
+      let ingressKey = readIf(files.ingressKey);
+      try {
+        if (!ingressCert || !ingressKey || !stillValid(ingressCert)) {
+          const issued = await requestIngress();
+          ingressCert = issued.certPem;
+          ingressKey = issued.keyPem;
+          writeAtomic(files.ingressKey, ingressKey, 0o600);
+          writeAtomic(files.ingressCert, ingressCert, 0o644);
+        }
+        const ic = new HttpClient({ server: o.server, ca: caPem!, cert: ingressCert, key: ingressKey, userAgent: `kts-ingress/${nodeName}` });
+        ingressClient = ic;
+        stops.push(() => ic.close());
+        keepRenewed('ingress client certificate', () => ingressCert!, async () => {
+          const issued = await requestIngress();
+          ingressCert = issued.certPem;
+          ingressKey = issued.keyPem;
+          writeAtomic(files.ingressKey, ingressKey, 0o600);
+          writeAtomic(files.ingressCert, ingressCert, 0o644);
+          ic.updateClientCertificate(ingressCert, ingressKey);
+          return issued.csrName;
+        });
+      } catch (e) {
+        progress(`no Ingress controller on this node: ${(e as Error).message}`);
+      }
+    }
+
     // Pods' resolv.conf names the cluster DNS Service, if the cluster has one.
     let clusterDNS: string[] = [];
     try {
@@ -201,7 +241,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       kubeletTLS: { certPem: servingCert!, keyPem: servingKey!, caPem: caPem! },
       kubeletPort: o.kubeletPort,
       runtimeEndpoint: o.runtimeEndpoint,
-      clients: { kubelet: client, proxy: client },
+      clients: { kubelet: client, proxy: client, ingress: ingressClient },
       disable: o.disable ?? [],
       progress,
       since,

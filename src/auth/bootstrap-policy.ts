@@ -139,7 +139,7 @@ const controllerManagerRules: PolicyRule[] = [
   // ClusterRole aggregation writes rules this identity does not hold itself.
   rule(['escalate'], ['rbac.authorization.k8s.io'], ['clusterroles']),
   // The CSR approving and signing controllers.
-  rule(['approve'], [CSR_GROUP], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
+  rule(['approve'], [CSR_GROUP], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving', 'kubernetes.io/kube-apiserver-client']),
   rule(['sign'], [CSR_GROUP], ['signers'], KTS_SIGNERS),
   rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
   rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
@@ -186,6 +186,8 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(READ, [''], ['services', 'endpoints', 'secrets']),
       rule(READ, ['discovery.k8s.io'], ['endpointslices']),
       rule(READ, ['networking.k8s.io'], ['ingresses', 'ingressclasses']),
+      // Every node's controller publishes the Ready nodes' addresses in Ingress status.
+      rule(READ, [''], ['nodes']),
       rule(['create'], ['networking.k8s.io'], ['ingressclasses']),
       rule(['patch', 'update'], ['networking.k8s.io'], ['ingresses/status']),
       rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),

@@ -16,7 +16,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'kubelet-port', type: 'number', help: 'port of the node agent API', default: '10250' },
   { name: 'container-runtime-endpoint', type: 'string', help: 'use this CRI socket instead of starting containerd' },
   { name: 'cluster-cidr', type: 'string', help: 'pod addresses of the cluster (as the server\'s --cluster-cidr)', default: '10.42.0.0/16' },
-  { name: 'disable', type: 'list', help: 'node components not to run: proxy' },
+  { name: 'disable', type: 'list', help: 'node components not to run: proxy, ingress' },
 ];
 
 export function agentHelp(): string {
@@ -38,7 +38,7 @@ export async function runAgent(args: string[]): Promise<void> {
     }
   }
   const disable = (values.disable as string[] | undefined) ?? [];
-  for (const d of disable) if (d !== 'proxy') throw new UsageError(`invalid value for --disable: ${d} (want proxy)`);
+  for (const d of disable) if (d !== 'proxy' && d !== 'ingress') throw new UsageError(`invalid value for --disable: ${d} (want proxy or ingress)`);
   const log = (msg: string) => process.stderr.write(`kts: ${msg}\n`);
   let agent;
   try {

@@ -1,6 +1,6 @@
 // The node parts every node runs, in a server process or a joined agent:
-// the kubelet, the service proxy and the routes to other nodes' pod
-// networks. Each talks to the API server through the client it is given
+// the kubelet, the service proxy, the routes to other nodes' pod networks
+// and the Ingress controller on ports 80 and 443. Each talks to the API server through the client it is given
 // (in-process for the server's own node, HTTPS with the node's certificate
 // for an agent) and is authorized as that identity.
 
@@ -8,6 +8,21 @@ import type { ApiClient } from '../client/types.js';
 import { startKubelet, type RunningKubelet } from '../kubelet/kubelet.js';
 import { startPodRoutes } from '../kubelet/pod-routes.js';
 import { startServiceProxy } from '../proxy/proxier.js';
+import { startIngressController } from '../ingress/index.js';
+import { Informer } from '../client/informer.js';
+import type { Node } from 'kubernetes-types/core/v1.js';
+
+/** The InternalIPs of Ready nodes, sorted (this node's own until the cache has it). */
+export function readyNodeAddresses(nodes: Node[], self: string): string[] {
+  const out = new Set<string>();
+  for (const n of nodes) {
+    if (n.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') continue;
+    const ip = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    if (ip) out.add(ip);
+  }
+  if (!out.size) out.add(self);
+  return [...out].sort();
+}
 
 export interface NodeRoleOptions {
   dataDir: string;
@@ -22,8 +37,9 @@ export interface NodeRoleOptions {
   runtimeEndpoint?: string;
   /** Pod CIDR to fall back to when no controller assigns one. */
   podCIDR?: string;
-  clients: { kubelet: ApiClient; proxy: ApiClient };
-  /** Components not to run: `proxy`. */
+  /** `ingress`: the Ingress controller's own identity (none: no Ingress controller on this node). */
+  clients: { kubelet: ApiClient; proxy: ApiClient; ingress?: ApiClient };
+  /** Components not to run: `proxy`, `ingress`. */
   disable: string[];
   progress: (msg: string) => void;
   /** Time since the process started, for progress lines. */
@@ -73,6 +89,23 @@ export async function startNodeRole(o: NodeRoleOptions): Promise<RunningNodeRole
       // Stops run in reverse: the rules go before the kubelet stops.
       stops.push(() => proxy.stop());
       o.progress(`service proxy started [${since()}]`);
+    }
+    // The Ingress controller on the node's ports 80 and 443. Every node's
+    // controller publishes the same addresses (the Ready nodes'), so they agree on status.
+    if (o.clients.ingress && !o.disable.includes('ingress')) {
+      const nodes = new Informer<Node>(o.clients.ingress, '/api/v1/nodes');
+      nodes.start();
+      stops.push(async () => nodes.stop());
+      try {
+        const ingress = await startIngressController(o.clients.ingress, {
+          publishAddresses: () => readyNodeAddresses(nodes.list(), o.nodeIP),
+          onError: (what, e) => o.progress(`ingress: ${what}: ${e instanceof Error ? e.message : String(e)}`),
+        });
+        stops.push(() => ingress.stop());
+        o.progress(`ingress controller on ports ${ingress.httpPort} and ${ingress.httpsPort} [${since()}]`);
+      } catch (e) {
+        o.progress(`ingress controller not started: ${(e as Error).message}`);
+      }
     }
   } catch (e) {
     await stopAll();

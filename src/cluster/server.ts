@@ -27,7 +27,6 @@ import { defaultNodeName, detectNodeIP } from '../kubelet/node.js';
 import { startClusterDns, type ClusterDns } from '../dns/index.js';
 import { ensureDnsService } from './dns-service.js';
 import { ensureKubernetesEndpoints } from './kubernetes-endpoints.js';
-import { startIngressController } from '../ingress/index.js';
 import { startServiceLB } from '../proxy/service-lb.js';
 
 /** Pod addresses of every node (each node's pod CIDR is a /24 of it), unless configured. */
@@ -194,6 +193,7 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
         clients: {
           kubelet: new InProcessClient(api, { name: `system:node:${nodeName}`, groups: ['system:nodes', 'system:authenticated'] }),
           proxy: new InProcessClient(api, { name: 'system:kube-proxy', groups: ['system:authenticated'] }),
+          ingress: new InProcessClient(api, { name: 'system:kts:ingress', groups: ['system:authenticated'] }),
         },
         disable: cfg.disable,
         progress,
@@ -209,19 +209,6 @@ export async function startServer(cfg: ServerConfig, progress: Progress = () => 
     }
     const n = node;
     stops.push(() => n.stop());
-    // The Ingress controller on the node's ports 80 and 443; served Ingresses show the node's address.
-    if (!cfg.disable.includes('ingress')) {
-      try {
-        const ingress = await startIngressController(new InProcessClient(api, { name: 'system:kts:ingress', groups: ['system:authenticated'] }), {
-          publishAddresses: () => [nodeIP],
-          onError: (what, e) => progress(`ingress: ${what}: ${e instanceof Error ? e.message : String(e)}`),
-        });
-        stops.push(() => ingress.stop());
-        progress(`ingress controller on ports ${ingress.httpPort} and ${ingress.httpsPort} [${since()}]`);
-      } catch (e) {
-        progress(`ingress controller not started: ${(e as Error).message}`);
-      }
-    }
     // ServiceLB: LoadBalancer Services get the nodes' addresses, which the proxy serves.
     if (!cfg.disable.includes('servicelb')) {
       const lb = await startServiceLB(new InProcessClient(api, { name: 'system:kts:service-lb', groups: ['system:authenticated'] }));

@@ -11,6 +11,13 @@
 // system:node:X) whose DNS and IP SANs are only that node's name, hostname
 // and addresses as its Node object publishes them; upstream leaves these to
 // an external approver, k3s issues them itself.
+//
+// And a node's request for the node Ingress controller's client certificate
+// (signer kube-apiserver-client, subject exactly CN=system:kts:ingress, no
+// organization, no SANs, client auth): every node serves Ingresses on its
+// ports 80 and 443, under the ingress controller's own identity rather than
+// the node's (a node may read only its pods' Secrets; the ingress reads TLS
+// Secrets). k3s gives every node's Traefik a ServiceAccount token instead.
 
 import type { CertificateSigningRequest } from 'kubernetes-types/certificates/v1.js';
 import type { Node } from 'kubernetes-types/core/v1.js';
@@ -19,7 +26,7 @@ import { isNotFound } from '../client/types.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { QueueController, type ControllerOptions } from './base.js';
 import { parsedRequestOf } from '../api/validation/certificates.js';
-import { KUBE_APISERVER_CLIENT_KUBELET, KUBELET_SERVING, kubeletClientProblem, kubeletServingProblem } from '../api/certificates/signers.js';
+import { KUBE_APISERVER_CLIENT, KUBE_APISERVER_CLIENT_KUBELET, KUBELET_SERVING, kubeletClientProblem, kubeletServingProblem } from '../api/certificates/signers.js';
 import type { ParsedCSR } from '../api/certificates/csr.js';
 import { CSR_PATH, hasCondition } from './csr-signing.js';
 
@@ -28,6 +35,9 @@ const SAR_PATH = '/apis/authorization.k8s.io/v1/subjectaccessreviews';
 export const SELF_NODE_CLIENT_MESSAGE = 'Auto approving self kubelet client certificate after SubjectAccessReview.';
 export const NODE_CLIENT_MESSAGE = 'Auto approving kubelet client certificate after SubjectAccessReview.';
 export const NODE_SERVING_MESSAGE = 'Auto approving kubelet serving certificate after node identity and address check.';
+export const NODE_INGRESS_MESSAGE = 'Auto approving the node ingress controller client certificate after node identity check.';
+/** The user a node's Ingress controller runs as (bound to the system:kts:ingress ClusterRole). */
+export const INGRESS_USER = 'system:kts:ingress';
 
 export class CSRApprovingController extends QueueController {
   private readonly csrs: Informer<CertificateSigningRequest>;
@@ -65,6 +75,8 @@ export class CSRApprovingController extends QueueController {
       else if (await this.mayCreate(csr, 'nodeclient')) message = NODE_CLIENT_MESSAGE;
     } else if (csr.spec.signerName === KUBELET_SERVING && !kubeletServingProblem(req, usages) && this.isOwnServingRequest(csr, req)) {
       message = NODE_SERVING_MESSAGE;
+    } else if (csr.spec.signerName === KUBE_APISERVER_CLIENT && isNodeIngressRequest(csr, req, usages)) {
+      message = NODE_INGRESS_MESSAGE;
     }
     if (!message) return;
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -106,4 +118,14 @@ export class CSRApprovingController extends QueueController {
     if (hostname) allowed.add(hostname);
     return [...req.dnsNames, ...req.ipAddresses].every((n) => allowed.has(n));
   }
+}
+
+/** A node asks for the ingress controller's client certificate, and for nothing more. */
+export function isNodeIngressRequest(csr: CertificateSigningRequest, req: ParsedCSR, usages: string[]): boolean {
+  const user = csr.spec.username ?? '';
+  if (!user.startsWith('system:node:') || !(csr.spec.groups ?? []).includes('system:nodes')) return false;
+  if (req.commonName !== INGRESS_USER || req.organizations.length || req.subject.length !== 1) return false;
+  if (req.dnsNames.length || req.ipAddresses.length || req.emailAddresses.length || req.uris.length) return false;
+  const allowed = new Set(['client auth', 'digital signature', 'key encipherment']);
+  return usages.includes('client auth') && usages.every((u) => allowed.has(u));
 }

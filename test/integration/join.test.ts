@@ -10,6 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +80,21 @@ after(async () => {
 
 const k = (args: string[], input?: string) => cluster.kts.k(args, input);
 
+const nodesIP = (nodes: any[], name: string): string => nodes.find((n) => n.metadata.name === name).status.addresses.find((a: any) => a.type === 'InternalIP').address;
+
+function httpGet(host: string, port: number, hostHeader: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host, port, path: '/', headers: { host: hostHeader }, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
 test('an agent joins with a token: its node gets certificates through CSRs, a pod CIDR, and becomes Ready', async () => {
   const created = await run(process.execPath, [MAIN, 'token', 'create', '--kubeconfig', cluster.kts.kubeconfig]);
   assert.equal(created.code, 0, created.stderr);
@@ -97,16 +113,19 @@ test('an agent joins with a token: its node gets certificates through CSRs, a po
   }, 90_000).catch((e) => {
     throw new Error(`${e.message}\nagent log:\n${agentLog}`);
   });
-  // Two CSRs, both approved and issued: the client certificate (requested
-  // with the bootstrap token) and the serving certificate (by the node, once registered).
-  const csrs = await eventually('both CSRs issued', async () => {
+  // Three CSRs, all approved and issued: the client certificate (requested
+  // with the bootstrap token), the serving certificate (by the node, once
+  // registered) and the node's Ingress controller's client certificate.
+  const csrs = await eventually('the three CSRs issued', async () => {
     const items = JSON.parse(await k(['get', 'csr', '-o', 'json'])).items as any[];
-    return items.length === 2 && items.every((c) => c.status?.certificate) ? items : undefined;
+    return items.length === 3 && items.every((c) => c.status?.certificate) ? items : undefined;
   });
+  const ingressCSR = csrs.find((c) => c.spec.signerName === 'kubernetes.io/kube-apiserver-client' && c.spec.username === `system:node:${NODE2}`);
+  assert.ok(ingressCSR, 'the ingress client certificate was requested by the node');
   const client = csrs.find((c) => c.spec.signerName === 'kubernetes.io/kube-apiserver-client-kubelet' && c.spec.username.startsWith('system:bootstrap:'));
   const serving = csrs.find((c) => c.spec.signerName === 'kubernetes.io/kubelet-serving' && c.spec.username === `system:node:${NODE2}`);
   assert.ok(client && serving, JSON.stringify(csrs.map((c) => [c.spec.signerName, c.spec.username])));
-  for (const c of [client, serving]) {
+  for (const c of [client, serving, ingressCSR]) {
     assert.deepEqual(c.status.conditions.map((x: any) => [x.type, x.status]), [['Approved', 'True']]);
     assert.ok(c.status.certificate);
   }
@@ -156,6 +175,22 @@ test('pods on the two nodes reach each other directly and through a Service by n
     return r.code === 0 ? r.stdout : undefined;
   }, 30_000);
   assert.match(back, /10\.43\.0\.1/);
+  // Every node serves Ingresses on port 80: the joined node (its controller
+  // runs with the certificate the agent obtained for it) and the server's own.
+  const hostIP = nodesIP(JSON.parse(await k(['get', 'nodes', '-o', 'json'])).items, hostNode);
+  await k(['create', 'ingress', 'web2', '--class=kts', '--rule=web2.join.test/*=web2:80']);
+  for (const addr of [NODE2_IP, hostIP]) {
+    const body = await eventually(`the Ingress answers on ${addr}:80`, async () => {
+      const r = await httpGet(addr, 80, 'web2.join.test');
+      return r.status === 200 ? r.body : undefined;
+    }, 30_000);
+    assert.equal(body.trim(), 'served by web2 on n2');
+  }
+  const published = await eventually('both node addresses in the Ingress status', async () => {
+    const ips = (await k(['get', 'ingress', 'web2', '-o', 'jsonpath={.status.loadBalancer.ingress[*].ip}'])).trim().split(' ').sort();
+    return ips.length === 2 ? ips : undefined;
+  }, 60_000);
+  assert.deepEqual(published, [NODE2_IP, hostIP].sort());
   // The API server reaches the joined kubelet: logs and exec.
   assert.equal((await k(['exec', 'web2', '--', 'cat', '/w/index.html'])).trim(), 'served by web2 on n2');
   assert.equal((await k(['exec', 'web2', '--', 'hostname'])).trim(), 'web2');
