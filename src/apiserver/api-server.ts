@@ -3,6 +3,7 @@
 // then shape the response (object, list, Table, metadata-only, watch
 // stream). The HTTP layer and the in-process client both call handle().
 
+import { applyAffinityLabelKeys } from '../api/pod-affinity-label-keys.js';
 import type { ResourceInfo } from '../api/registry.js';
 import { ResourceRegistry, apiVersionOf } from '../api/registry.js';
 import { buildTable } from '../api/printers/index.js';
@@ -117,6 +118,8 @@ export class ApiServer {
   private podHooks: ResourceHooks = {
     beforeCreate: (pod) => {
       this.authn.admitPod(pod);
+      // The pod strategy: affinity terms' matchLabelKeys/mismatchLabelKeys join their selectors.
+      applyAffinityLabelKeys(pod);
       const pcInfo = this.registry.get('scheduling.k8s.io', 'v1', 'priorityclasses')!;
       const cache = this.cacheFor(pcInfo);
       const name: string | undefined = pod.spec?.priorityClassName;

@@ -262,6 +262,24 @@ test('required pod anti-affinity spreads a Deployment one replica per node; the 
   });
 });
 
+test('matchLabelKeys: anti-affinity within one ReplicaSet revision lets a rolling update surge onto occupied nodes', async () => {
+  await withKts(2, async (s) => {
+    const anti = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'keyed' } }, matchLabelKeys: ['pod-template-hash'], topologyKey: 'kubernetes.io/hostname' }] } };
+    await apply(s, deployment('keyed', 2, { affinity: anti }));
+    const m = await waitPlacements(s, 'app=keyed', 2, 2);
+    assert.deepEqual([...m.values()].sort(), ['sim-node-0', 'sim-node-1']);
+    // The API server merged the pod's own pod-template-hash into the term's selector.
+    const pod = JSON.parse(await s.k(['get', 'pods', '-l', 'app=keyed', '-o', 'json'])).items[0];
+    const hash = pod.metadata.labels['pod-template-hash'];
+    assert.deepEqual(pod.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector, { matchLabels: { app: 'keyed' }, matchExpressions: [{ key: 'pod-template-hash', operator: 'In', values: [hash] }] });
+    // maxUnavailable rounds down to 0 for 2 replicas: the update needs a surge pod next to an old one.
+    await s.k(['set', 'image', 'deployment/keyed', 'c=kts.local/busybox:v2']);
+    const r = await s.kubectl(['rollout', 'status', 'deployment/keyed', '--timeout=60s']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /successfully rolled out/);
+  });
+});
+
 test('topology spread over zones with maxSkew 1 and DoNotSchedule', async () => {
   await withKts(4, async (s) => {
     const zoneOf: Record<string, string> = { 'sim-node-0': 'a', 'sim-node-1': 'a', 'sim-node-2': 'b', 'sim-node-3': 'c' };
