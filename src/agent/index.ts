@@ -8,12 +8,12 @@
 // certificate is renewed at 80% of its life. Then the node parts run as on
 // a server's own node: kubelet, service proxy, routes to other nodes.
 
-import { mkdirSync, readFileSync, existsSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { HttpClient } from '../client/http-client.js';
 import { isNotFound } from '../client/types.js';
-import { generateCA, kubeconfigYAML } from '../apiserver/pki/index.js';
+import { generateCA, kubeconfigYAML, writeFileAtomic } from '../apiserver/pki/index.js';
 import { defaultNodeName, detectNodeIP } from '../kubelet/node.js';
 import { startNodeRole, type RunningNodeRole } from '../cluster/node-role.js';
 import { fetchTrustedCA, parseJoinToken, JoinError } from './join-token.js';
@@ -29,8 +29,6 @@ export interface AgentOptions {
   kubeletPort?: number;
   runtimeEndpoint?: string;
   clusterCIDR?: string;
-  /** Requested lifetime of the node's client certificate (default: the signer's, one year). */
-  certificateLifetimeSeconds?: number;
   disable?: string[];
   progress?: (msg: string) => void;
 }
@@ -43,11 +41,6 @@ export interface RunningAgent {
 }
 
 const CLUSTER_DOMAIN = 'cluster.local';
-
-function writeAtomic(file: string, data: string, mode: number): void {
-  writeFileSync(`${file}.tmp`, data, { mode });
-  renameSync(`${file}.tmp`, file);
-}
 
 function readIf(file: string): string | undefined {
   return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
@@ -81,7 +74,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   if (!haveClient) {
     if (!token) throw new JoinError(`no node credentials in ${tlsDir}: pass --token (from \`kts token create\` on the server)`);
     caPem = await fetchTrustedCA(o.server, token.caHash);
-    writeAtomic(files.ca, caPem, 0o644);
+    await writeFileAtomic(files.ca, caPem, 0o644);
     progress(`server ${o.server} verified against the join token's CA hash [${since()}]`);
     const bootstrap = new HttpClient({ server: o.server, ca: caPem, token: token.bootstrapToken, userAgent: 'kts-agent/bootstrap' });
     try {
@@ -90,12 +83,11 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         commonName: `system:node:${nodeName}`,
         organizations: ['system:nodes'],
         usages: ['digital signature', 'client auth'],
-        expirationSeconds: o.certificateLifetimeSeconds,
       }, { onWaiting: (csr) => progress(`waiting for certificate signing request ${csr} to be approved`) });
       clientCert = issued.certPem;
       clientKey = issued.keyPem;
-      writeAtomic(files.clientKey, clientKey, 0o600);
-      writeAtomic(files.clientCert, clientCert, 0o644);
+      await writeFileAtomic(files.clientKey, clientKey, 0o600);
+      await writeFileAtomic(files.clientCert, clientCert, 0o644);
       progress(`node client certificate issued (CSR ${issued.csrName}) [${since()}]`);
     } catch (e) {
       throw new JoinError(`joining ${o.server}: ${(e as Error).message}`);
@@ -104,8 +96,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     }
   }
   const client = new HttpClient({ server: o.server, ca: caPem!, cert: clientCert!, key: clientKey!, userAgent: `kts-agent/${nodeName}` });
-  const writeKubeconfig = () => writeAtomic(files.kubeconfig, kubeconfigYAML({ server: o.server, caPem: caPem!, client: { certPem: clientCert!, keyPem: clientKey! }, userName: `system:node:${nodeName}` }), 0o600);
-  writeKubeconfig();
+  const writeKubeconfig = () => writeFileAtomic(files.kubeconfig, kubeconfigYAML({ server: o.server, caPem: caPem!, client: { certPem: clientCert!, keyPem: clientKey! }, userName: `system:node:${nodeName}` }), 0o600);
+  await writeKubeconfig();
 
   const stops: Array<() => Promise<void> | void> = [() => client.close()];
   const stopAll = async () => {
@@ -170,13 +162,12 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         commonName: `system:node:${nodeName}`,
         organizations: ['system:nodes'],
         usages: ['digital signature', 'client auth'],
-        expirationSeconds: o.certificateLifetimeSeconds,
       }, { timeoutMs: 5 * 60_000 });
       clientCert = issued.certPem;
       clientKey = issued.keyPem;
-      writeAtomic(files.clientKey, clientKey, 0o600);
-      writeAtomic(files.clientCert, clientCert, 0o644);
-      writeKubeconfig();
+      await writeFileAtomic(files.clientKey, clientKey, 0o600);
+      await writeFileAtomic(files.clientCert, clientCert, 0o644);
+      await writeKubeconfig();
       client.updateClientCertificate(clientCert, clientKey);
       return issued.csrName;
     });
@@ -202,8 +193,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
           const issued = await requestIngress();
           ingressCert = issued.certPem;
           ingressKey = issued.keyPem;
-          writeAtomic(files.ingressKey, ingressKey, 0o600);
-          writeAtomic(files.ingressCert, ingressCert, 0o644);
+          await writeFileAtomic(files.ingressKey, ingressKey, 0o600);
+          await writeFileAtomic(files.ingressCert, ingressCert, 0o644);
         }
         const ic = new HttpClient({ server: o.server, ca: caPem!, cert: ingressCert, key: ingressKey, userAgent: `kts-ingress/${nodeName}` });
         ingressClient = ic;
@@ -212,8 +203,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
           const issued = await requestIngress();
           ingressCert = issued.certPem;
           ingressKey = issued.keyPem;
-          writeAtomic(files.ingressKey, ingressKey, 0o600);
-          writeAtomic(files.ingressCert, ingressCert, 0o644);
+          await writeFileAtomic(files.ingressKey, ingressKey, 0o600);
+          await writeFileAtomic(files.ingressCert, ingressCert, 0o644);
           ic.updateClientCertificate(ingressCert, ingressKey);
           return issued.csrName;
         });
@@ -247,32 +238,31 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       since,
     });
     stops.push(() => node.stop());
-    const useServing = (issued: { certPem: string; keyPem: string }) => {
+    const useServing = async (issued: { certPem: string; keyPem: string }) => {
       servingCert = issued.certPem;
       servingKey = issued.keyPem;
-      writeAtomic(files.servingKey, servingKey, 0o600);
-      writeAtomic(files.servingCert, servingCert, 0o644);
+      await writeFileAtomic(files.servingKey, servingKey, 0o600);
+      await writeFileAtomic(files.servingCert, servingCert, 0o644);
       node.kubelet.updateServingCertificate(servingCert, servingKey);
     };
     const renewServing = () => keepRenewed('kubelet serving certificate', () => servingCert!, async () => {
       const issued = await requestServing();
-      useServing(issued);
+      await useServing(issued);
       return issued.csrName;
     });
     if (haveServing) renewServing();
     else {
-      const first = requestServing((csr) => progress(`waiting for serving certificate request ${csr} to be approved`)).then(
-        (issued) => {
+      const first = requestServing((csr) => progress(`waiting for serving certificate request ${csr} to be approved`))
+        .then(async (issued) => {
           if (stopped) return;
-          useServing(issued);
+          await useServing(issued);
           progress(`kubelet serving certificate issued (CSR ${issued.csrName}) [${since()}]`);
           renewServing();
-        },
-        (e) => progress(`kubelet serving certificate: ${(e as Error).message}`),
-      );
+        })
+        .catch((e) => progress(`kubelet serving certificate: ${(e as Error).message}`));
       stops.push(async () => {
         abort.abort();
-        await first.catch(() => undefined);
+        await first;
       });
     }
   } catch (e) {

@@ -11,6 +11,7 @@ import { connect } from 'node:tls';
 import { X509Certificate, createHash } from 'node:crypto';
 import type { PeerCertificate, DetailedPeerCertificate } from 'node:tls';
 import { BOOTSTRAP_TOKEN_RE } from '../auth/tokens.js';
+import { toPem } from '../apiserver/pki/index.js';
 
 export interface JoinToken {
   /** SHA-256 hex of the cluster CA certificate's DER bytes. */
@@ -40,11 +41,6 @@ function chainOf(cert: DetailedPeerCertificate): Buffer[] {
     c = c.issuerCertificate;
   }
   return out;
-}
-
-function toPem(der: Buffer): string {
-  const b64 = der.toString('base64').match(/.{1,64}/g) ?? [];
-  return `-----BEGIN CERTIFICATE-----\n${b64.join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 
 /**
@@ -78,7 +74,7 @@ export function fetchTrustedCA(server: string, caHash: string, timeoutMs = 10_00
       const leaf = new X509Certificate(chain[0]!);
       if (!ca.ca) return reject(new JoinError('the certificate matching the join token is not a CA'));
       if (!leaf.raw.equals(ca.raw) && !leaf.verify(ca.publicKey)) return reject(new JoinError(`${server}'s serving certificate is not signed by the cluster CA`));
-      resolve(toPem(caDer));
+      resolve(toPem('CERTIFICATE', caDer));
     });
   });
 }

@@ -5,12 +5,15 @@
 
 import { badRequest, invalid } from './errors.js';
 
-function ipToInt(ip: string): number {
-  return ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
-}
+import { intToIpv4 as intToIp, ipv4ToInt } from '../api/cidr.js';
 
-function intToIp(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+/** An address as a number; NaN for anything that is not an IPv4 address (never in range). */
+function ipToInt(ip: string): number {
+  try {
+    return ipv4ToInt(ip);
+  } catch {
+    return NaN;
+  }
 }
 
 export class ServiceIPAllocator {

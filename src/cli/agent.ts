@@ -3,9 +3,9 @@
 
 import { startAgent } from '../agent/index.js';
 import { JoinError } from '../agent/join-token.js';
-import { parseCIDR } from '../controllers/node-ipam.js';
+import { parseCIDR } from '../api/cidr.js';
 import { defaultDataDir } from '../cluster/config.js';
-import { flagHelp, parseFlags, UsageError, type FlagSpec } from './flags.js';
+import { stopOnSignal, flagHelp, parseFlags, UsageError, type FlagSpec } from './flags.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'server', type: 'string', help: 'the cluster\'s API server, https://HOST:6443 (or $KTS_URL)' },
@@ -59,19 +59,5 @@ export async function runAgent(args: string[]): Promise<void> {
     throw e;
   }
   log(`node ${agent.nodeName} joined ${server}; its kubeconfig: ${agent.kubeconfigPath}`);
-  let stopping = false;
-  const shutdown = (sig: string) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${sig}: stopping`);
-    agent.stop().then(
-      () => process.exit(0),
-      (e) => {
-        log(`error while stopping: ${(e as Error).message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  stopOnSignal(() => agent.stop(), log);
 }

@@ -110,3 +110,22 @@ export function parseDuration(s: string): number {
   if (!s || consumed !== s.length) throw new UsageError(`invalid duration "${s}"`);
   return ms;
 }
+
+/** Keeps a foreground role running until SIGINT or SIGTERM, then stops it once and exits (1 if stopping failed). */
+export function stopOnSignal(stop: () => Promise<void>, log: (msg: string) => void): void {
+  let stopping = false;
+  const shutdown = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${sig}: stopping`);
+    stop().then(
+      () => process.exit(0),
+      (e) => {
+        log(`error while stopping: ${(e as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}

@@ -3,8 +3,8 @@
 
 import { defaultServerConfig, type ServerConfig } from '../cluster/config.js';
 import { startServer } from '../cluster/server.js';
-import { parseCIDR } from '../controllers/node-ipam.js';
-import { flagHelp, parseDuration, parseFlags, readConfigFile, UsageError, type FlagSpec } from './flags.js';
+import { parseCIDR } from '../api/cidr.js';
+import { stopOnSignal, flagHelp, parseDuration, parseFlags, readConfigFile, UsageError, type FlagSpec } from './flags.js';
 
 const DEFAULT_CONFIG_FILE = '/etc/kts/config.yaml';
 
@@ -158,19 +158,5 @@ export async function runServer(args: string[], mode: 'server' | 'up'): Promise<
   } else {
     log(`API server ready at ${server.url} in ${ms} ms; kubeconfig: ${server.kubeconfigPath}`);
   }
-  let stopping = false;
-  const shutdown = (sig: string) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${sig}: stopping`);
-    server.stop().then(
-      () => process.exit(0),
-      (e) => {
-        log(`error while stopping: ${(e as Error).message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  stopOnSignal(() => server.stop(), log);
 }

@@ -10,19 +10,8 @@ import { startPodRoutes } from '../kubelet/pod-routes.js';
 import { startServiceProxy } from '../proxy/proxier.js';
 import { startIngressController } from '../ingress/index.js';
 import { Informer } from '../client/informer.js';
+import { loadBalancerIPs } from '../proxy/service-lb.js';
 import type { Node } from 'kubernetes-types/core/v1.js';
-
-/** The InternalIPs of Ready nodes, sorted (this node's own until the cache has it). */
-export function readyNodeAddresses(nodes: Node[], self: string): string[] {
-  const out = new Set<string>();
-  for (const n of nodes) {
-    if (n.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') continue;
-    const ip = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-    if (ip) out.add(ip);
-  }
-  if (!out.size) out.add(self);
-  return [...out].sort();
-}
 
 export interface NodeRoleOptions {
   dataDir: string;
@@ -98,7 +87,11 @@ export async function startNodeRole(o: NodeRoleOptions): Promise<RunningNodeRole
       stops.push(async () => nodes.stop());
       try {
         const ingress = await startIngressController(o.clients.ingress, {
-          publishAddresses: () => readyNodeAddresses(nodes.list(), o.nodeIP),
+          // The same addresses ServiceLB publishes (this node's own until the cache has any).
+          publishAddresses: () => {
+            const ips = loadBalancerIPs(nodes.list());
+            return ips.length ? ips : [o.nodeIP];
+          },
           onError: (what, e) => o.progress(`ingress: ${what}: ${e instanceof Error ? e.message : String(e)}`),
         });
         stops.push(() => ingress.stop());

@@ -21,7 +21,7 @@ import { ensureLocalPathStorageClass } from '../controllers/pv-binder.js';
 import { createHash } from 'node:crypto';
 import { startScheduler } from '../scheduler/index.js';
 import { startSimulatedNodes } from '../sim/index.js';
-import { addressAt } from '../controllers/node-ipam.js';
+import { addressAt } from '../api/cidr.js';
 import { startNodeRole, type RunningNodeRole } from './node-role.js';
 import { defaultNodeName, detectNodeIP } from '../kubelet/node.js';
 import { startClusterDns, type ClusterDns } from '../dns/index.js';

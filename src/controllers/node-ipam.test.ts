@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SharedInformerFactory } from '../client/informer.js';
-import { CidrSet, NodeIpamController, parseCIDR } from './node-ipam.js';
+import { CidrSet, NodeIpamController } from './node-ipam.js';
+import { parseCIDR } from '../api/cidr.js';
 import { startTestApi, waitFor } from './testing.js';
 
 test('parseCIDR refuses host bits and garbage', () => {

@@ -35,7 +35,8 @@ import { rotateIfNeeded } from './logs.js';
 import type { EnvSources } from './env.js';
 import type { VolumeSources } from './volumes.js';
 import { TokenManager } from './tokens.js';
-import { ReferencedObjects, podReferences } from './referenced-objects.js';
+import { ReferencedObjects } from './referenced-objects.js';
+import { podReferences, refKey } from '../auth/node-graph.js';
 import { ProbeManager } from './probes.js';
 import { mirrorHash, mirrorPodFor, readStaticPods, runnablePod, type StaticPod } from './static-pods.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../client/types.js';
@@ -190,7 +191,8 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
   // Objects pods refer to: each ConfigMap and Secret watched on its own
   // (all a node may read); a change refreshes the volumes and env of the pods using it.
   const refs = new ReferencedObjects(client, (kind, ns, name) => {
-    for (const p of pods.list()) if (p.metadata.namespace === ns && podReferences(p)[kind].has(name)) queue.add(metaNamespaceKey(p));
+    const key = refKey(kind, ns, name);
+    for (const p of pods.list()) if (p.metadata.namespace === ns && podReferences(p).includes(key)) queue.add(metaNamespaceKey(p));
   });
   const services = new Informer(client, '/api/v1/services');
   const pods = new Informer(client, PODS, { fieldSelector: `spec.nodeName=${nodeName}` });
@@ -225,7 +227,7 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
     return divideQuantity(String(q), divisor ?? '1');
   };
   const envSources = (pod: any): EnvSources => ({
-    configMap: (name) => dataOf(refs.get('configMap', pod.metadata.namespace, name), false),
+    configMap: (name) => dataOf(refs.get('configmap', pod.metadata.namespace, name), false),
     secret: (name) => dataOf(refs.get('secret', pod.metadata.namespace, name), true),
     field: (path) => podField(pod, path),
     resource: (cn, r, d) => podResource(pod, cn, r, d),
@@ -239,7 +241,7 @@ export async function startKubelet(client: ApiClient, cfg: KubeletConfig): Promi
       if (t.fresh) setTimeout(() => queue.add(metaNamespaceKey(pod)), Math.max(1000, t.refreshAt - Date.now())).unref();
       return t.token;
     },
-    configMap: (ns, name) => refs.get('configMap', ns, name),
+    configMap: (ns, name) => refs.get('configmap', ns, name),
     secret: (ns, name) => refs.get('secret', ns, name),
     persistentVolumeClaim: (ns, name) => client.get(`/api/v1/namespaces/${ns}/persistentvolumeclaims/${name}`).catch(() => undefined),
     persistentVolume: (name) => client.get(`/api/v1/persistentvolumes/${name}`).catch(() => undefined),

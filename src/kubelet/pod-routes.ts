@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import type { Node } from 'kubernetes-types/core/v1.js';
 import type { ApiClient } from '../client/types.js';
 import { Informer } from '../client/informer.js';
-import { parseCIDR } from '../controllers/node-ipam.js';
+import { parseCIDR } from '../api/cidr.js';
 
 /** `proto 0xb4` in `ip route`: marks routes kts owns. */
 export const ROUTE_PROTO = '180';

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApi, waitFor } from '../controllers/testing.js';
-import { ReferencedObjects, podReferences } from './referenced-objects.js';
+import { ReferencedObjects } from './referenced-objects.js';
+import { podReferences } from '../auth/node-graph.js';
 
 const pod = (uid: string, secret: string) => ({
   metadata: { uid, name: `p-${uid}`, namespace: 'default' },
@@ -13,8 +14,8 @@ const pod = (uid: string, secret: string) => ({
 
 test('podReferences lists volumes, projected sources, env and envFrom', () => {
   const r = podReferences(pod('1', 's1'));
-  assert.deepEqual([...r.configMap].sort(), ['cm-env', 'kube-root-ca.crt']);
-  assert.deepEqual([...r.secret].sort(), ['s-env', 's1']);
+  assert.deepEqual(r.filter((k) => k.startsWith('configmap/')).sort(), ['configmap/default/cm-env', 'configmap/default/kube-root-ca.crt']);
+  assert.deepEqual(r.filter((k) => k.startsWith('secret/')).sort(), ['secret/default/s-env', 'secret/default/s1']);
 });
 
 test('ReferencedObjects watches each referenced object once, reports changes, and stops with the last user', async () => {

@@ -3,38 +3,19 @@
 // `metadata.name=<name>` in the pod's namespace, shared by every pod using
 // it and dropped with the last one. A kubelet may read nothing else: the
 // Node authorizer grants a node exactly the objects its pods reference, and
-// only one by one, never a whole namespace.
+// only one by one, never a whole namespace. Which objects a pod refers to
+// is the Node authorizer's rule (`podReferences` of auth/node-graph.ts), so
+// the two never disagree.
 
 import { Informer } from '../client/informer.js';
+import { podReferences, refKey } from '../auth/node-graph.js';
 import type { ApiClient } from '../client/types.js';
 
-export type RefKind = 'configMap' | 'secret';
+/** The ConfigMaps and Secrets among a pod's references (the Node authorizer's list of them). */
+export type RefKind = 'configmap' | 'secret';
 
-/** Names of the ConfigMaps and Secrets a pod uses (volumes, projected sources, env, envFrom). */
-export function podReferences(pod: any): { configMap: Set<string>; secret: Set<string> } {
-  const out = { configMap: new Set<string>(), secret: new Set<string>() };
-  const add = (k: RefKind, n: unknown) => {
-    if (typeof n === 'string' && n) out[k].add(n);
-  };
-  for (const v of pod.spec?.volumes ?? []) {
-    add('configMap', v.configMap?.name);
-    add('secret', v.secret?.secretName);
-    for (const s of v.projected?.sources ?? []) {
-      add('configMap', s.configMap?.name);
-      add('secret', s.secret?.name);
-    }
-  }
-  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? []), ...(pod.spec?.ephemeralContainers ?? [])]) {
-    for (const e of c.env ?? []) {
-      add('configMap', e.valueFrom?.configMapKeyRef?.name);
-      add('secret', e.valueFrom?.secretKeyRef?.name);
-    }
-    for (const e of c.envFrom ?? []) {
-      add('configMap', e.configMapRef?.name);
-      add('secret', e.secretRef?.name);
-    }
-  }
-  return out;
+function referencedKeys(pod: any): string[] {
+  return podReferences(pod).filter((k) => k.startsWith('configmap/') || k.startsWith('secret/'));
 }
 
 interface Entry {
@@ -54,17 +35,10 @@ export class ReferencedObjects {
     private readonly onChange: (kind: RefKind, namespace: string, name: string) => void,
   ) {}
 
-  private static key(kind: RefKind, ns: string, name: string): string {
-    return `${kind}/${ns}/${name}`;
-  }
-
   /** Starts (or shares) the watches of what the pod refers to; resolves once they have listed. */
   async track(pod: any): Promise<void> {
     const uid: string = pod.metadata.uid;
-    const ns: string = pod.metadata.namespace;
-    const refs = podReferences(pod);
-    const want: string[] = [];
-    for (const kind of ['configMap', 'secret'] as const) for (const name of refs[kind]) want.push(ReferencedObjects.key(kind, ns, name));
+    const want = referencedKeys(pod);
     const before = this.held.get(uid) ?? [];
     if (before.length === want.length && before.every((k, i) => k === want[i])) {
       await Promise.all(want.map((k) => this.entries.get(k)?.synced));
@@ -83,7 +57,7 @@ export class ReferencedObjects {
   }
 
   get(kind: RefKind, ns: string, name: string): any | undefined {
-    return this.entries.get(ReferencedObjects.key(kind, ns, name))?.informer.getByName(ns, name);
+    return this.entries.get(refKey(kind, ns, name))?.informer.getByName(ns, name);
   }
 
   /** Objects watched now (for tests and diagnostics). */
@@ -104,7 +78,7 @@ export class ReferencedObjects {
       return;
     }
     const [kind, ns, name] = key.split('/') as [RefKind, string, string];
-    const resource = kind === 'configMap' ? 'configmaps' : 'secrets';
+    const resource = kind === 'configmap' ? 'configmaps' : 'secrets';
     const informer = new Informer<any>(this.client, `/api/v1/namespaces/${encodeURIComponent(ns)}/${resource}`, { fieldSelector: `metadata.name=${name}` });
     const notify = () => this.onChange(kind, ns, name);
     informer.addEventHandler({ onAdd: (_o, initial) => !initial && notify(), onUpdate: notify, onDelete: notify });

@@ -89,7 +89,7 @@ const subtle = webcrypto.subtle;
 // ---------------------------------------------------------------------------
 // PEM / key helpers
 
-function toPem(label: string, der: ArrayBuffer | Uint8Array): string {
+export function toPem(label: string, der: ArrayBuffer | Uint8Array): string {
   const b64 = Buffer.from(der instanceof Uint8Array ? der : new Uint8Array(der)).toString('base64');
   const lines = b64.match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
@@ -429,7 +429,7 @@ async function readPair(dir: string, certName: string, keyName: string): Promise
 }
 
 /** Writes `data` to `file` atomically (temp file in the same directory, fsync, rename). */
-async function writeFileAtomic(file: string, data: string, mode: number): Promise<void> {
+export async function writeFileAtomic(file: string, data: string, mode: number): Promise<void> {
   const tmp = path.join(
     path.dirname(file),
     `.${path.basename(file)}.tmp-${process.pid}-${Buffer.from(webcrypto.getRandomValues(new Uint8Array(6))).toString('hex')}`,
